@@ -1,0 +1,1 @@
+"""API support: the OpenAPI document."""

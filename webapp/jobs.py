@@ -1,0 +1,110 @@
+"""The scheduler's job list, run by `gigmarket scheduler` as its own process.
+
+APScheduler 3.x cannot share a job store between processes without running jobs twice, so
+there is exactly one scheduler process per deployment, and every job is also safe to run twice
+(the database's unique constraints are the last word).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import update
+
+from webapp.extensions import db
+from webapp.models import Employer
+from webapp.models.base import utcnow
+from webapp.models.types import VerificationStatus
+
+log = logging.getLogger(__name__)
+
+
+def expire_employer_verifications() -> int:
+    """Mark employers whose 6-monthly re-verification is overdue as expired."""
+    today = utcnow().date()
+    result = db.session.execute(
+        update(Employer)
+        .where(
+            Employer.verification_status == VerificationStatus.VERIFIED,
+            Employer.reverify_due_on < today,
+        )
+        .values(verification_status=VerificationStatus.EXPIRED)
+    )
+    return result.rowcount
+
+
+def verify_audit_chain() -> str:
+    """Check the audit log's hash chain and log loudly if a row was altered."""
+    from webapp.services.audit import verify_chain
+
+    report = verify_chain()
+    if not report.ok:
+        log.error("audit chain broken at event %s", report.broken_at)
+        return f"broken at {report.broken_at}"
+    return f"intact ({report.checked} events)"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A declarative job: a function and its cron trigger arguments."""
+
+    func: Callable[[], object]
+    trigger: dict
+
+
+JOBS: dict[str, Job] = {
+    "expire_employer_verifications": Job(expire_employer_verifications, {"hour": 1, "minute": 5}),
+    "verify_audit_chain": Job(verify_audit_chain, {"hour": 2, "minute": 15}),
+}
+
+
+def job_names() -> list[str]:
+    """The names of every scheduled job."""
+    return sorted(JOBS)
+
+
+def run_job(name: str) -> object:
+    """Run one job in the current app context and commit its work once."""
+    job = JOBS[name]
+    try:
+        result = job.func()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+def run_scheduler() -> None:
+    """Block running the jobs on their cron triggers in the station's time zone."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    app = current_app._get_current_object()
+    scheduler = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
+
+    def wrap(name: str) -> Callable[[], None]:
+        def run() -> None:
+            with app.app_context():
+                try:
+                    log.info("job %s: %s", name, run_job(name))
+                except Exception:
+                    log.exception("job %s failed", name)
+
+        return run
+
+    for name, job in JOBS.items():
+        scheduler.add_job(
+            wrap(name),
+            "cron",
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=int(timedelta(hours=1).total_seconds()),
+            **job.trigger,
+        )
+    log.info("scheduler started with jobs: %s", ", ".join(job_names()))
+    scheduler.start()
