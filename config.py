@@ -69,6 +69,27 @@ class Config:
     HSTS_ENABLED = True
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
+    # Kiosk (人证核验). The card reader is the vendor's loopback bridge in production; the
+    # simulated reader ships fixture cards for demos and tests.
+    KIOSK_CARD_READER = os.environ.get("GIGMARKET_KIOSK_CARD_READER", "bridge")
+    KIOSK_BRIDGE_URL = os.environ.get(
+        "GIGMARKET_KIOSK_BRIDGE_URL", "http://127.0.0.1:8989/readcard"
+    )
+    KIOSK_SIM_PHOTO_DIR = os.environ.get(
+        "GIGMARKET_KIOSK_SIM_PHOTO_DIR", str(BASE_DIR.parent / "shared" / "faces")
+    )
+    KIOSK_SIM_SLOW_SECONDS = 2.0  # the simulated reader's 'slow' fixture card
+    KIOSK_IDLE_SECONDS = 60  # back to the welcome screen, every personal detail cleared
+    KIOSK_VISIT_TTL = timedelta(minutes=5)
+    KIOSK_REVIEW_TTL = timedelta(minutes=20)  # a visit waiting for staff stays open this long
+    # Face decision thresholds on the best distance over the live frames (three-way); calibrate
+    # on the station's own photos with `gigmarket face evaluate DIR`.
+    FACE_MATCH_THRESHOLD = float(os.environ.get("GIGMARKET_FACE_MATCH", "0.38"))
+    FACE_REJECT_THRESHOLD = float(os.environ.get("GIGMARKET_FACE_REJECT", "0.70"))
+    FACE_MAX_ATTEMPTS = 3  # per card and kiosk per hour; then staff
+    FACE_MAX_FRAMES = 8
+    LIVENESS_MIN_TURN = 0.25  # yaw ratio of the turned frame (kiosk/face/liveness.py)
+
     # Legal working age (劳动法 第十五条) and the age above which gig markets stop registering.
     MIN_WORKER_AGE = 16
     MAX_WORKER_AGE = 75

@@ -1,11 +1,337 @@
-"""The kiosk surface (/kiosk/): full-screen, touch-first, for walk-in workers."""
+"""The kiosk surface (/kiosk/): full-screen, touch-first, for walk-in workers.
 
-from flask import Blueprint, render_template
+The shell page loads once; each step is a screen fragment swapped into #screen by htmx or by
+static/js/kiosk.js. A registered device cookie authenticates the kiosk; a random visit token in
+the page ties the steps of one person's check-in together.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+
+from kiosk import devices, profile, visits
+from kiosk.cardreader import CardReadError, CardRejected
+from webapp.extensions import db, limiter
+from webapp.models import KioskVisit, Worker
+from webapp.models.types import CheckInMethod
+from webapp.services import qr
 
 bp = Blueprint("kiosk", __name__, template_folder="templates")
+
+MAX_FRAME_BYTES = 600 * 1024
+
+
+@bp.context_processor
+def kiosk_context() -> dict:
+    """Messages every kiosk screen may need."""
+    return {"reasons": visits.FACE_REASONS}
+
+
+def kiosk_required(view):
+    """Only a registered kiosk may use the check-in flow."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        kiosk = devices.current_kiosk()
+        if kiosk is None:
+            return screen("kiosk/screens/_unregistered.html", status=403)
+        return view(kiosk, *args, **kwargs)
+
+    return wrapped
+
+
+def _kiosk_limit_key() -> str:
+    """Rate limits per device (kiosks share the station's address)."""
+    return request.cookies.get(devices.COOKIE_NAME, "")[:16] or (request.remote_addr or "")
+
+
+def screen(template: str, status: int = 200, **context):
+    """Render one screen fragment (for htmx) or the whole shell around it."""
+    kiosk = devices.current_kiosk()
+    context.setdefault("kiosk", kiosk)
+    if request.headers.get("HX-Request") == "true":
+        response = make_response(render_template(template, **context), status)
+    else:
+        response = make_response(
+            render_template("kiosk/shell.html", screen_template=template, **context), status
+        )
+    response.vary.add("HX-Request")
+    return response
+
+
+def _visit_or_welcome(kiosk, token: str):
+    """The visit for this token, or None (expired: show the welcome screen again)."""
+    try:
+        return visits.get_visit(kiosk, token)
+    except visits.VisitError:
+        return None
+
+
+def _expired():
+    """The gentle 'start again' screen."""
+    return screen(
+        "kiosk/screens/_welcome.html", notice=_l("That took a while, so we started again.")
+    )
 
 
 @bp.get("/")
 def welcome():
-    """The welcome screen every idle kiosk returns to."""
-    return render_template("kiosk/welcome.html")
+    """The welcome screen every idle kiosk returns to (or how to register this device)."""
+    if devices.current_kiosk() is None:
+        return screen("kiosk/screens/_unregistered.html")
+    return screen("kiosk/screens/_welcome.html")
+
+
+@bp.get("/setup")
+def setup():
+    """Pair this device with a market using the token staff issued."""
+    return render_template("kiosk/setup.html")
+
+
+@bp.post("/setup")
+@limiter.limit("10 per minute")
+def setup_submit():
+    """Check the device token and remember it in an HttpOnly cookie."""
+    token = (request.form.get("token") or "").strip()
+    kiosk = devices.kiosk_for_token(token)
+    if kiosk is None:
+        return render_template("kiosk/setup.html", error=_l("This device code is not valid.")), 400
+    response = redirect(url_for("kiosk.welcome"))
+    return devices.set_device_cookie(response, token)
+
+
+@bp.post("/card")
+@kiosk_required
+@limiter.limit("30 per minute", key_func=_kiosk_limit_key)
+def card_read(kiosk):
+    """A card was read: validate it, open a visit, ask for face consent."""
+    import json
+
+    try:
+        payload = json.loads(request.form.get("payload") or "{}")
+        if not isinstance(payload, dict):
+            raise ValueError
+    except ValueError:
+        return screen("kiosk/screens/_card_error.html", message=_l("The card could not be read."))
+    try:
+        visit, token = visits.start_visit(kiosk, payload)
+    except (CardReadError, CardRejected) as err:
+        db.session.rollback()
+        return screen("kiosk/screens/_card_error.html", message=err.message, code=err.code)
+    db.session.commit()
+    card = visits.card_of(visit)
+    return screen("kiosk/screens/_consent.html", token=token, visit=visit, name=card["name"])
+
+
+@bp.post("/v/<token>/consent")
+@kiosk_required
+def consent(kiosk, token: str):
+    """Face consent given or declined (declining leads to staff)."""
+    visit = _visit_or_welcome(kiosk, token)
+    if visit is None:
+        return _expired()
+    if visit.step != "consent":
+        abort(409)
+    agreed = request.form.get("face") == "yes" and request.form.get("agree") == "on"
+    visits.record_consent(visit, face=agreed, keep_template=request.form.get("keep") == "on")
+    db.session.commit()
+    if visit.step == "face":
+        return screen("kiosk/screens/_face.html", token=token, visit=visit)
+    return screen("kiosk/screens/_assisted.html", token=token, visit=visit)
+
+
+@bp.post("/v/<token>/face")
+@kiosk_required
+@limiter.limit("20 per minute", key_func=_kiosk_limit_key)
+def face(kiosk, token: str):
+    """Live frames from the camera: verify, then check in, retry, or go to staff."""
+    visit = _visit_or_welcome(kiosk, token)
+    if visit is None:
+        return _expired()
+    frames = [f.read(MAX_FRAME_BYTES + 1) for f in request.files.getlist("frame")]
+    if not frames or any(len(f) > MAX_FRAME_BYTES for f in frames):
+        abort(400)
+    try:
+        outcome = visits.submit_face(visit, frames)
+    except visits.VisitError:
+        db.session.rollback()
+        abort(409)
+    db.session.commit()
+    return _after_step(kiosk, visit, token, outcome=outcome)
+
+
+def _after_step(kiosk, visit: KioskVisit, token: str, outcome=None):
+    """The screen that follows the visit's current step."""
+    if visit.step == "profile":
+        return screen(
+            "kiosk/screens/_profile.html", token=token, visit=visit, **profile.choices(visit)
+        )
+    if visit.step == "done":
+        return _done(visit, token)
+    if visit.step == "assisted":
+        return screen("kiosk/screens/_assisted.html", token=token, visit=visit, outcome=outcome)
+    if visit.step == "refused":
+        return screen("kiosk/screens/_refused.html", token=token, visit=visit)
+    return screen("kiosk/screens/_face.html", token=token, visit=visit, outcome=outcome)
+
+
+def _done(visit: KioskVisit, token: str):
+    """Checked in: the confirmation with the personal QR slip to print."""
+    worker = db.session.get(Worker, visit.worker_id)
+    payload = qr.worker_payload(worker.public_id, worker.qr_version)
+    return screen(
+        "kiosk/screens/_done.html",
+        token=token,
+        visit=visit,
+        worker=worker,
+        qr_svg=qr.svg(payload, box_size=6),
+    )
+
+
+@bp.get("/v/<token>/status")
+@kiosk_required
+def status(kiosk, token: str):
+    """Polled while staff review: the next screen once they have decided (286 stops polling)."""
+    visit = _visit_or_welcome(kiosk, token)
+    if visit is None:
+        response = _expired()
+        response.status_code = 286
+        return response
+    if visit.review_status == "pending":
+        return screen("kiosk/screens/_assisted.html", token=token, visit=visit)
+    response = _after_step(kiosk, visit, token)
+    response.status_code = 286
+    return response
+
+
+@bp.post("/v/<token>/profile")
+@kiosk_required
+def profile_submit(kiosk, token: str):
+    """First visit: trades, skill level, desired pay and availability."""
+    visit = _visit_or_welcome(kiosk, token)
+    if visit is None:
+        return _expired()
+    if visit.step != "profile":
+        abort(409)
+    errors = profile.save(visit, request.form)
+    if errors:
+        db.session.rollback()
+        return screen(
+            "kiosk/screens/_profile.html",
+            token=token,
+            visit=visit,
+            errors=errors,
+            **profile.choices(visit, request.form),
+        )
+    visit.step = "done"
+    db.session.commit()
+    return _done(visit, token)
+
+
+@bp.post("/v/<token>/end")
+@kiosk_required
+def end(kiosk, token: str):
+    """Finish (or idle reset): wipe the visit's card data and show the welcome screen."""
+    visit = _visit_or_welcome(kiosk, token)
+    if visit is not None:
+        visits.end_visit(visit)
+        db.session.commit()
+    return screen("kiosk/screens/_welcome.html")
+
+
+@bp.post("/qr")
+@kiosk_required
+@limiter.limit("30 per minute", key_func=_kiosk_limit_key)
+def qr_check_in(kiosk):
+    """Check in with a personal QR code (printed slip or phone)."""
+    try:
+        worker = visits.worker_from_qr(request.form.get("code", ""))
+    except visits.VisitError as err:
+        return screen("kiosk/screens/_card_error.html", message=visits.message_for(err.code))
+    visit, token = visits.check_in_known_worker(kiosk, worker, CheckInMethod.QR)
+    db.session.commit()
+    return _done(visit, token)
+
+
+@bp.post("/face-search")
+@kiosk_required
+def face_search_start(kiosk):
+    """Face-only check-in for enrolled workers: open a visit with a liveness challenge."""
+    visit, token = visits.start_face_search(kiosk)
+    db.session.commit()
+    return screen("kiosk/screens/_face_search.html", token=token, visit=visit)
+
+
+@bp.post("/v/<token>/search")
+@kiosk_required
+@limiter.limit("10 per minute", key_func=_kiosk_limit_key)
+def face_search_submit(kiosk, token: str):
+    """Find enrolled workers of this market whose template matches the live frames."""
+    visit = _visit_or_welcome(kiosk, token)
+    if visit is None:
+        return _expired()
+    if request.form.get("agree") != "on":
+        visits.end_visit(visit)
+        db.session.commit()
+        return screen("kiosk/screens/_welcome.html")
+    frames = [f.read(MAX_FRAME_BYTES + 1) for f in request.files.getlist("frame")]
+    if not frames or any(len(f) > MAX_FRAME_BYTES for f in frames):
+        abort(400)
+    found = visits.face_search(visit, frames)
+    db.session.commit()
+    if not found:
+        return screen(
+            "kiosk/screens/_card_error.html",
+            message=_l("We could not find you. Please use your ID card."),
+        )
+    return screen("kiosk/screens/_phone_digits.html", token=token)
+
+
+@bp.post("/v/<token>/digits")
+@kiosk_required
+@limiter.limit("10 per minute", key_func=_kiosk_limit_key)
+def phone_digits(kiosk, token: str):
+    """Confirm a face-only match with the last four digits of the phone."""
+    visit = _visit_or_welcome(kiosk, token)
+    if visit is None:
+        return _expired()
+    if not visits.confirm_face_search(visit, request.form.get("digits", "")):
+        db.session.commit()
+        if visit.ended_at is not None:
+            return screen(
+                "kiosk/screens/_card_error.html",
+                message=_l("That did not match. Please use your ID card."),
+            )
+        return screen(
+            "kiosk/screens/_phone_digits.html", token=token, error=_l("That did not match.")
+        )
+    db.session.commit()
+    return _done(visit, token)
+
+
+@bp.get("/config.json")
+def device_config():
+    """Settings the kiosk's scripts need (reader kind, bridge URL, idle time)."""
+    cfg = current_app.config
+    return {
+        "reader": cfg["KIOSK_CARD_READER"],
+        "bridgeUrl": cfg["KIOSK_BRIDGE_URL"],
+        "simBase": url_for("kiosk.welcome") + "simulator"
+        if cfg["KIOSK_CARD_READER"] == "simulated"
+        else None,
+        "idleSeconds": cfg["KIOSK_IDLE_SECONDS"],
+        "cardUrl": url_for("kiosk.card_read"),
+        "endUrl": url_for("kiosk.end", token="TOKEN"),  # noqa: S106 - a placeholder, not a secret
+    }

@@ -85,6 +85,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount each surface under the URL prefix DESIGN.md fixes."""
+    from kiosk.simulator import sim_bp
     from kiosk.views import bp as kiosk_bp
     from webapp.views.api import bp as api_bp
     from webapp.views.mobile import bp as mobile_bp
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public_bp)
     app.register_blueprint(kiosk_bp, url_prefix="/kiosk")
+    app.register_blueprint(sim_bp, url_prefix="/kiosk/simulator")  # 404 unless configured
     app.register_blueprint(mobile_bp, url_prefix="/m")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -48,6 +48,20 @@ def verify_audit_chain() -> str:
     return f"intact ({report.checked} events)"
 
 
+def close_check_ins() -> int:
+    """Close open check-ins of markets past their closing time."""
+    from webapp.services.checkins import close_at_closing_time
+
+    return close_at_closing_time()
+
+
+def purge_kiosk_visits() -> int:
+    """Wipe card data of kiosk visits that ended or timed out."""
+    from kiosk.visits import purge_stale_visits
+
+    return purge_stale_visits()
+
+
 @dataclass(frozen=True)
 class Job:
     """A declarative job: a function and its cron trigger arguments."""
@@ -59,6 +73,8 @@ class Job:
 JOBS: dict[str, Job] = {
     "expire_employer_verifications": Job(expire_employer_verifications, {"hour": 1, "minute": 5}),
     "verify_audit_chain": Job(verify_audit_chain, {"hour": 2, "minute": 15}),
+    "close_check_ins": Job(close_check_ins, {"minute": "*/15"}),
+    "purge_kiosk_visits": Job(purge_kiosk_visits, {"minute": "*/5"}),
 }
 
 

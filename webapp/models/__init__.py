@@ -6,6 +6,7 @@ from webapp.models.checkin import CheckIn
 from webapp.models.compliance import Complaint, Consent, CreditEvent, Sanction
 from webapp.models.employer import Agency, Employer
 from webapp.models.gig import Gig, GigRevision
+from webapp.models.kiosk_visit import KioskVisit
 from webapp.models.ledger import LedgerAmendment, LedgerDay, PolicySession, SpecialistVisit
 from webapp.models.market import Kiosk, Market
 from webapp.models.publication import Publication
@@ -26,6 +27,7 @@ __all__ = [
     "Gig",
     "GigRevision",
     "Kiosk",
+    "KioskVisit",
     "LedgerAmendment",
     "LedgerDay",
     "Market",

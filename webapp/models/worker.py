@@ -68,6 +68,8 @@ class Worker(PublicIdMixin, TimestampMixin, db.Model):
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
     rating_count: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Printed on the personal QR code; raising it voids every earlier slip (a lost slip).
+    qr_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     registered_market: Mapped[Market | None] = relationship()
     trades: Mapped[list[WorkerTrade]] = relationship(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.identity import BlindIndex, FieldCipher, Keyring, normalize_mobile, parse_resident_id
-from webapp.models import Complaint, Employer, FaceTemplate, Gig, Worker
+from webapp.models import Complaint, Employer, FaceTemplate, Gig, KioskVisit, Worker
 
 _EXT_KEY = "gigmarket.keyring"
 
@@ -48,6 +48,8 @@ FIELDS: dict[tuple[type, str], EncryptedField] = {
         EncryptedField(Gig, "contact_phone", "contact_phone_enc"),
         EncryptedField(Complaint, "contact_phone", "contact_phone_enc"),
         EncryptedField(FaceTemplate, "template", "template_enc", purpose="face"),
+        EncryptedField(KioskVisit, "card", "card_enc"),  # card_index is set by kiosk/visits.py
+        EncryptedField(KioskVisit, "card_encoding", "card_encoding_enc", purpose="face"),
     )
 }
 

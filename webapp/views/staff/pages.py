@@ -1,9 +1,8 @@
-"""Staff pages (/staff/): sign-in, the markets in scope, workers with masked identities."""
+"""Staff pages: sign-in, the markets in scope, workers with masked identities."""
 
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -25,8 +24,7 @@ from webapp.models.base import utcnow
 from webapp.models.types import GigStatus, StaffRole
 from webapp.services import audit, auth, identity
 from webapp.services.scoping import require_market, roles_required, visible_market_ids
-
-bp = Blueprint("staff", __name__)
+from webapp.views.staff import bp
 
 
 def _login_limit() -> str:

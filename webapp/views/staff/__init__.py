@@ -1,0 +1,7 @@
+"""Staff pages (/staff/), one module per area, all on one blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__)
+
+from webapp.views.staff import pages, station  # noqa: E402, F401 - routes register on bp
