@@ -49,7 +49,7 @@ class Employer(PublicIdMixin, TimestampMixin, db.Model):
     contact_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     industry_section: Mapped[str | None] = mapped_column(String(1))  # GB/T 4754 门类
     industry_division: Mapped[str | None] = mapped_column(String(2))  # 大类
-    unit_type: Mapped[str | None] = mapped_column(String(10))  # 表4 单位性质 code
+    unit_type: Mapped[str | None] = mapped_column(String(30))  # 表4 单位性质 code
     address: Mapped[str | None] = mapped_column(String(200))
     market_id: Mapped[int] = mapped_column(ForeignKey("market.id"), index=True)
     verification_status: Mapped[VerificationStatus] = mapped_column(
