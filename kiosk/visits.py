@@ -190,19 +190,11 @@ def submit_face(visit: KioskVisit, frames: list[bytes]) -> FaceOutcome:
         match=current_app.config["FACE_MATCH_THRESHOLD"],
         reject=current_app.config["FACE_REJECT_THRESHOLD"],
     )
-    samples, reason = [], None
-    for frame in frames[: current_app.config["FACE_MAX_FRAMES"]]:
-        try:
-            samples.append(face.encode_single_face(face.load_image(frame)))
-        except face.FaceInputError as err:
-            if err.code == "several_faces":
-                reason = "several_faces"  # someone else is in view: refuse the whole attempt
-                break
-            reason = reason or err.code
-        except face.FaceEngineUnavailable:
-            send_to_staff(visit, "engine")
-            return FaceOutcome(None, "engine", left)
-    if reason == "several_faces" or not samples:
+    samples, reason = live_samples(frames, visit.challenge)
+    if reason == "engine":
+        send_to_staff(visit, "engine")
+        return FaceOutcome(None, "engine", left)
+    if not samples:
         visit.failure = reason or "no_face"
         return _after_failure(visit, visit.failure, left)
     liveness = face.check_head_turn(
@@ -224,6 +216,39 @@ def submit_face(visit: KioskVisit, frames: list[bytes]) -> FaceOutcome:
         return FaceOutcome("review", None, left)
     visit.failure = "reject"
     return _after_failure(visit, "reject", left)
+
+
+def live_samples(frames: list[bytes], challenge: str | None) -> tuple[list, str | None]:
+    """The frames worth encoding: the two most frontal and the one turned furthest as asked.
+
+    Every frame is located (detection and 5-point landmarks, ~45 ms) but only these three are
+    encoded (~200 ms each), which halves a check-in's wait. Returns (samples, failure code).
+    """
+    from kiosk import face
+
+    located, reason = [], None
+    for frame in frames[: current_app.config["FACE_MAX_FRAMES"]]:
+        try:
+            image = face.load_image(frame)
+            sample = face.locate_single_face(image)
+            located.append((face.yaw_ratio(sample.landmarks), image, sample))
+        except face.FaceInputError as err:
+            if err.code == "several_faces":
+                return [], "several_faces"  # someone else is in view: refuse the attempt
+            reason = reason or err.code
+        except ValueError:
+            reason = reason or "no_face"  # landmarks unusable
+        except face.FaceEngineUnavailable:
+            return [], "engine"
+    if not located:
+        return [], reason or "no_face"
+    by_frontal = sorted(range(len(located)), key=lambda i: abs(located[i][0]))
+    chosen = by_frontal[:2]
+    sign = 1 if challenge == "left" else -1  # yaw > 0: turned to the person's own left
+    rest = [i for i in range(len(located)) if i not in chosen]
+    if rest:
+        chosen.append(max(rest, key=lambda i: sign * located[i][0]))
+    return [face.encode_sample(located[i][1], located[i][2]) for i in chosen], None
 
 
 def _after_failure(visit: KioskVisit, reason: str, left: int) -> FaceOutcome:
@@ -502,17 +527,9 @@ def face_search(visit: KioskVisit, frames: list[bytes]) -> bool:
 
     visit.face_consent = True
     visit.face_attempts += 1
-    samples = []
-    for frame in frames[: current_app.config["FACE_MAX_FRAMES"]]:
-        try:
-            samples.append(face.encode_single_face(face.load_image(frame)))
-        except face.FaceInputError as err:
-            if err.code == "several_faces":
-                return _no_candidates(visit, "several_faces")
-        except face.FaceEngineUnavailable:
-            return _no_candidates(visit, "engine")
+    samples, reason = live_samples(frames, visit.challenge)
     if not samples:
-        return _no_candidates(visit, "no_face")
+        return _no_candidates(visit, reason or "no_face")
     liveness = face.check_head_turn(
         samples, visit.challenge, min_turn=current_app.config["LIVENESS_MIN_TURN"]
     )

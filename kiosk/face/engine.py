@@ -22,7 +22,7 @@ import os
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +137,9 @@ def thresholds_from_config(config: Mapping[str, Any]) -> FaceThresholds:
 
 @dataclass(frozen=True, eq=False)
 class FaceSample:
-    """One encoded face: 128-number encoding, its box and its 5-point landmarks."""
+    """One face: its 128-number encoding (None until encoded), box and 5-point landmarks."""
 
-    encoding: np.ndarray
+    encoding: np.ndarray | None
     box: Box
     landmarks: dict[str, tuple[tuple[int, int], ...]]
 
@@ -349,8 +349,8 @@ def detect_faces(image: np.ndarray, *, small: bool = False) -> list[Box]:
     return []
 
 
-def _sample_from_boxes(image: np.ndarray, boxes: Sequence[Box], *, small: bool) -> FaceSample:
-    """Encode the single face in boxes (no second detection); FaceInputError otherwise."""
+def _locate_in_boxes(image: np.ndarray, boxes: Sequence[Box], *, small: bool) -> FaceSample:
+    """The single face in boxes with its 5-point landmarks, not yet encoded."""
     if not boxes:
         raise FaceInputError("no_face", "No face was found in the image.")
     if len(boxes) > 1:
@@ -359,16 +359,34 @@ def _sample_from_boxes(image: np.ndarray, boxes: Sequence[Box], *, small: bool) 
     top, right, bottom, left = box
     if min(bottom - top, right - left) < (MIN_FACE_SIDE_SMALL if small else MIN_FACE_SIDE):
         raise FaceInputError("face_too_small", "The face is too small; come closer.")
-    fr = _fr()
-    landmarks = fr.face_landmarks(image, [box], model="small")[0]
-    encodings = fr.face_encodings(image, known_face_locations=[box], num_jitters=1, model="small")
+    landmarks = _fr().face_landmarks(image, [box], model="small")[0]
     return FaceSample(
-        encoding=np.asarray(encodings[0], dtype=np.float64),
+        encoding=None,
         box=box,
         landmarks={
             name: tuple((int(x), int(y)) for x, y in points) for name, points in landmarks.items()
         },
     )
+
+
+def encode_sample(image: np.ndarray, sample: FaceSample) -> FaceSample:
+    """Add the encoding to a located face (the costly step: about 4x detection on a frame)."""
+    encodings = _fr().face_encodings(
+        _check_array(image), known_face_locations=[sample.box], num_jitters=1, model="small"
+    )
+    return replace(sample, encoding=np.asarray(encodings[0], dtype=np.float64))
+
+
+def _sample_from_boxes(image: np.ndarray, boxes: Sequence[Box], *, small: bool) -> FaceSample:
+    """Encode the single face in boxes (no second detection); FaceInputError otherwise."""
+    return encode_sample(image, _locate_in_boxes(image, boxes, small=small))
+
+
+def locate_single_face(image: np.ndarray, *, small: bool = False) -> FaceSample:
+    """Detect exactly one face and read its landmarks, without encoding it (cheap: for liveness
+    over many frames, encoding only the frames that matter)."""
+    image = _check_array(image)
+    return _locate_in_boxes(image, detect_faces(image, small=small), small=small)
 
 
 def encode_single_face(image: np.ndarray, *, small: bool = False) -> FaceSample:
