@@ -33,9 +33,11 @@ instance/secrets.env: | $(STAMP)
 	umask 077 && { \
 	  echo "# Made by make run on $$(date -u +%F). Keep this file secret; losing DATA_KEY loses the identity data."; \
 	  echo "GIGMARKET_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))')"; \
-	  echo "GIGMARKET_DATA_KEY=$$($(BIN)/gigmarket keys generate --kid k1)"; \
+	  echo "GIGMARKET_DATA_KEY=$$($(BIN)/python -c 'from webapp.identity import Keyring; print(Keyring.generate_spec(kid="k1"))')"; \
 	  echo "# Served over plain http on 127.0.0.1; delete this line when serving behind TLS."; \
 	  echo "GIGMARKET_COOKIE_SECURE=0"; \
+	  echo "# No card reader hardware here: the kiosk shows the simulated reader with fixture cards."; \
+	  echo "GIGMARKET_KIOSK_CARD_READER=simulated"; \
 	} > $@
 
 run: $(STAMP) translations instance/secrets.env
