@@ -201,8 +201,10 @@ def scheduler(run_once: str | None) -> None:
 def register(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
     from kiosk.face.cli import bench_face, face_cli
+    from webapp.screening.cli import gigs_cli
 
     if "face" not in bench_cli.commands:
         bench_cli.add_command(bench_face)
-    for command in (demo_cli, staff_cli, keys_cli, audit_cli, bench_cli, face_cli, scheduler):
+    commands = (demo_cli, staff_cli, keys_cli, audit_cli, bench_cli, face_cli, gigs_cli, scheduler)
+    for command in commands:
         app.cli.add_command(command)
