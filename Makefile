@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test lint format bench install translations messages clean
+.PHONY: run test lint format bench install translations messages clean screenshots
 
 ## Install into .venv: the package with its pinned dependencies, then face_recognition without
 ## its `dlib` requirement (dlib-bin provides the module without compiling; reference/faces.md).
@@ -50,6 +50,11 @@ run: $(STAMP) translations instance/secrets.env
 
 test: $(STAMP) translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## PNGs of every kiosk screen, portrait 1080x1920 and landscape 1920x1080, in ./screenshots/
+## (git-ignored), taken by the browser tests in Debian's chromium.
+screenshots: $(STAMP) translations
+	$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider --screenshots screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -20,7 +20,7 @@ ICONS = {
     "rebar": "🔩",
     "scaffold": "🪜",
     "saw": "🪚",
-    "trowel": "🧱",
+    "trowel": "🪣",
     "paint-roller": "🖌️",
     "waterproof": "💧",
     "plug": "🔌",
@@ -35,7 +35,7 @@ ICONS = {
     "baby": "👶",
     "elder": "🧓",
     "parcel": "📮",
-    "sorting": "📦",
+    "sorting": "📬",
     "scooter": "🛵",
     "boxes": "🗃️",
     "truck": "🚚",
@@ -69,10 +69,21 @@ AVAILABILITY = {
 HOURS = {"full": _l("All day"), "morning": _l("Mornings"), "afternoon": _l("Afternoons")}
 
 
+def _first_name(names: str) -> str:
+    """The first of 'A/B' names, not splitting inside brackets ('泥工（抹灰/贴砖）' stays whole)."""
+    depth = 0
+    for i, ch in enumerate(names):
+        depth += ch in "（("
+        depth -= ch in "）)"
+        if ch == "/" and depth == 0:
+            return names[:i]
+    return names
+
+
 def trade_options() -> list[dict]:
     """Every trade as a picture, a spoken-style label and its code, grouped as in refdata."""
     return [
-        {"code": t.code, "label": t.common_name.split("/")[0], "icon": ICONS.get(t.icon, "🛠️")}
+        {"code": t.code, "label": _first_name(t.common_name), "icon": ICONS.get(t.icon, "🛠️")}
         for t in refdata.trades()
     ]
 
@@ -83,7 +94,8 @@ def choices(visit: KioskVisit, form=None) -> dict:
     return {
         "trades": trade_options(),
         "picked": set(form.getlist("trade")) if hasattr(form, "getlist") else set(),
-        "skill_levels": refdata.skill_levels(),
+        # None first, then 初级 (5) up to 高级技师 (1).
+        "skill_levels": sorted(refdata.skill_levels(), key=lambda s: (s.level != 0, -s.level)),
         "availability": AVAILABILITY,
         "hours": HOURS,
         "form": form,

@@ -64,7 +64,30 @@
     }
     var scanner = s.querySelector("[data-scanner]");
     if (scanner) scanner.focus({ preventScroll: true });
+    var wizard = s.querySelector("[data-wizard]");
+    if (wizard) initWizard(wizard);
     resetIdle();
+  }
+
+  /* A long form shown one page at a time (without script, every page shows at once). */
+  function initWizard(form) {
+    var pages = Array.prototype.slice.call(form.querySelectorAll(".k-page"));
+    var back = form.querySelector("[data-back]");
+    var next = form.querySelector("[data-next]");
+    var finish = form.querySelector("[data-finish]");
+    var index = Math.max(0, pages.findIndex(function (p) { return p.querySelector(".k-error"); }));
+    function show(i) {
+      index = i;
+      pages.forEach(function (p, n) { p.hidden = n !== i; });
+      back.hidden = i === 0;
+      next.hidden = i === pages.length - 1;
+      finish.hidden = i !== pages.length - 1;
+      screenEl.scrollTop = 0;
+      if (i > 0) say(pages[i].dataset.say);
+    }
+    back.addEventListener("click", function () { show(Math.max(0, index - 1)); });
+    next.addEventListener("click", function () { show(Math.min(pages.length - 1, index + 1)); });
+    show(index);
   }
 
   function swapScreen(html) {
@@ -72,8 +95,10 @@
   }
   window.GigKiosk.swapScreen = swapScreen;
 
+  /* Requests aimed at #screen carry it as detail.target; htmx.swap() (used by camera.js after
+     its fetch) fires the event on #screen itself without one. */
   document.body.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.target === screenEl) onScreen();
+    if (event.target === screenEl || (event.detail && event.detail.target === screenEl)) onScreen();
   });
   document.body.addEventListener("htmx:beforeRequest", function () { busy.hidden = false; });
   document.body.addEventListener("htmx:afterRequest", function () { busy.hidden = true; });
