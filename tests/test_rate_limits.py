@@ -8,6 +8,7 @@ import redis
 from config import TestingConfig
 from tests.conftest import csrf_token_from
 from webapp import create_app
+from webapp.extensions import db
 
 REDIS_URL = os.environ.get("GIGMARKET_TEST_REDIS_URL")
 
@@ -32,14 +33,18 @@ def test_login_attempts_are_counted_in_redis(app, redis_client, make_market, mak
     )
     client = worker.test_client()
     codes = []
-    for _ in range(11):
-        token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
-        codes.append(
-            client.post(
-                "/staff/login",
-                data={"username": username, "password": "wrong password!", "csrf_token": token},
-            ).status_code
-        )
+    try:
+        for _ in range(11):
+            token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
+            codes.append(
+                client.post(
+                    "/staff/login",
+                    data={"username": username, "password": "wrong password!", "csrf_token": token},
+                ).status_code
+            )
+    finally:
+        with worker.app_context():
+            db.engine.dispose()  # no pooled connection left for the garbage collector
     assert codes[:10] == [401] * 10
     assert codes[10] == 429
     # The counters live in Redis (not in this process), where every worker process reads them.
