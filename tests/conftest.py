@@ -6,6 +6,7 @@ migrated template file; PostgreSQL tests truncate every table after use.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -37,6 +38,7 @@ def sqlite_template(tmp_path_factory):
     app = _make_app(f"sqlite:///{path}")
     with app.app_context():
         upgrade()
+        db.session.remove()  # return the session's connection first
         db.engine.dispose()
     return path
 
@@ -52,6 +54,7 @@ def postgres_ready():
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         upgrade()
+        db.session.remove()  # return the session's connection first
         db.engine.dispose()
     return PG_URL
 
@@ -62,6 +65,7 @@ def _truncate_all(app) -> None:
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         with db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.remove()  # return the session's connection first
         db.engine.dispose()
 
 
@@ -82,11 +86,16 @@ def app(request, backend, tmp_path):
     else:
         application = _make_app(request.getfixturevalue("postgres_ready"), **overrides)
     yield application
+    with application.app_context():
+        db.session.remove()
     if backend == "postgresql":
         _truncate_all(application)
     else:
         with application.app_context():
+            db.session.remove()  # return the session's connection first
             db.engine.dispose()
+    # A connection left open surfaces here, at the test that leaked it, not at a random later one.
+    gc.collect()
 
 
 @pytest.fixture

@@ -347,6 +347,7 @@ def _database_text(app, backend: str) -> str:
         if backend == "sqlite":
             with db.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.session.remove()  # return the session's connection first
             db.engine.dispose()
             path = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
             files = [path] + [p for p in (path.with_name(path.name + "-wal"),) if p.exists()]
@@ -461,6 +462,7 @@ def test_demo_is_deterministic(app, backend, request, tmp_path, fast_hashes):
     finally:
         for extra in apps:
             with extra.app_context():
+                db.session.remove()  # return the session's connection first
                 db.engine.dispose()
 
 

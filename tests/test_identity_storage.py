@@ -65,6 +65,7 @@ def test_key_rotation_reencrypts_everything(app, make_market, make_worker):
         counts = identity.rotate_all()
         db.session.commit()
         assert counts["worker.id_number"] == 1
+        db.session.remove()  # return the session's connection first
         db.engine.dispose()
     new_only = create_app(
         TestingConfig,
@@ -76,4 +77,5 @@ def test_key_rotation_reencrypts_everything(app, make_market, make_worker):
         assert worker is not None
         assert worker.public_id == public_id
         assert identity.worker_id_number(worker) == number
+        db.session.remove()  # return the session's connection first
         db.engine.dispose()

@@ -32,6 +32,7 @@ def test_upgrade_from_empty_then_down_and_up_again(tmp_path):
         assert "gig" not in inspect(db.engine).get_table_names()
         upgrade()
         assert "gig" in inspect(db.engine).get_table_names()
+        db.session.remove()  # return the session's connection first
         db.engine.dispose()
 
 

@@ -44,6 +44,7 @@ def test_login_attempts_are_counted_in_redis(app, redis_client, make_market, mak
             )
     finally:
         with worker.app_context():
+            db.session.remove()  # return the session's connection first
             db.engine.dispose()  # no pooled connection left for the garbage collector
     assert codes[:10] == [401] * 10
     assert codes[10] == 429

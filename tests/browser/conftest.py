@@ -237,6 +237,7 @@ def live_server(sqlite_template, tmp_path) -> Iterator[LiveServer]:
     for logger in loggers:
         logger.removeHandler(handler)
     with app.app_context():
+        db.session.remove()  # return the session's connection first
         db.engine.dispose()
 
 
