@@ -64,8 +64,12 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+FACES ?= ../shared/faces
+
 bench: $(STAMP) translations
 	GIGMARKET_ENV=testing $(BIN)/gigmarket bench identity --json
+	@if [ -d "$(FACES)" ]; then GIGMARKET_ENV=testing $(BIN)/gigmarket bench face "$(FACES)" --json; \
+	else echo "bench face skipped: no photo folder at $(FACES) (set FACES=DIR)"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache $(MO)

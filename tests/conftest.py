@@ -212,3 +212,9 @@ def login(client):
         )
 
     return do
+
+
+def pytest_report_header(config):
+    """Say in the log which databases the database tests run on."""
+    where = "sqlite" + (f", postgresql ({PG_URL.split('@')[-1]})" if PG_URL else "")
+    return f"gigmarket database tests run on: {where}"
