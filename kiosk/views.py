@@ -71,6 +71,14 @@ def screen(template: str, status: int = 200, **context):
     return response
 
 
+def _frames() -> list[bytes]:
+    """The uploaded camera frames (400 if there are none or one is too large)."""
+    frames = [f.read(MAX_FRAME_BYTES + 1) for f in request.files.getlist("frame")]
+    if not frames or any(len(f) > MAX_FRAME_BYTES for f in frames):
+        abort(400)
+    return frames
+
+
 def _visit_or_welcome(kiosk, token: str):
     """The visit for this token, or None (expired: show the welcome screen again)."""
     try:
@@ -160,9 +168,7 @@ def face(kiosk, token: str):
     visit = _visit_or_welcome(kiosk, token)
     if visit is None:
         return _expired()
-    frames = [f.read(MAX_FRAME_BYTES + 1) for f in request.files.getlist("frame")]
-    if not frames or any(len(f) > MAX_FRAME_BYTES for f in frames):
-        abort(400)
+    frames = _frames()
     try:
         outcome = visits.submit_face(visit, frames)
     except visits.VisitError:
@@ -286,9 +292,7 @@ def face_search_submit(kiosk, token: str):
         visits.end_visit(visit)
         db.session.commit()
         return screen("kiosk/screens/_welcome.html")
-    frames = [f.read(MAX_FRAME_BYTES + 1) for f in request.files.getlist("frame")]
-    if not frames or any(len(f) > MAX_FRAME_BYTES for f in frames):
-        abort(400)
+    frames = _frames()
     found = visits.face_search(visit, frames)
     db.session.commit()
     if not found:

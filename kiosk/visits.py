@@ -276,18 +276,24 @@ def _worker_from_card(visit: KioskVisit, card: dict, method: str) -> Worker:
         verified_at=utcnow(),
     )
     identity.store(worker, "id_number", rid.number)
-    db.session.add(
-        Consent(
-            subject_kind=SubjectKind.WORKER,
-            worker_id=worker.id,
-            purpose=ConsentPurpose.PERSONAL_INFO,
-            version=CONSENT_VERSION,
-            channel="kiosk",
-            kiosk_id=visit.kiosk_id,
-            given_at=utcnow(),
-        )
-    )
+    _consent(worker, ConsentPurpose.PERSONAL_INFO, visit.kiosk_id)
     return worker
+
+
+def _consent(worker: Worker, purpose: ConsentPurpose, kiosk_id: int | None) -> Consent:
+    """Record a consent the worker gave at a kiosk, for one purpose (flushed)."""
+    consent = Consent(
+        subject_kind=SubjectKind.WORKER,
+        worker_id=worker.id,
+        purpose=purpose,
+        version=CONSENT_VERSION,
+        channel="kiosk",
+        kiosk_id=kiosk_id,
+        given_at=utcnow(),
+    )
+    db.session.add(consent)
+    db.session.flush()
+    return consent
 
 
 def complete_check_in(
@@ -310,17 +316,7 @@ def complete_check_in(
             worker.verification_status = VerificationStatus.VERIFIED
             worker.verified_at = now
     if visit.face_consent:
-        db.session.add(
-            Consent(
-                subject_kind=SubjectKind.WORKER,
-                worker_id=worker.id,
-                purpose=ConsentPurpose.FACE_VERIFICATION,
-                version=CONSENT_VERSION,
-                channel="kiosk",
-                kiosk_id=visit.kiosk_id,
-                given_at=now,
-            )
-        )
+        _consent(worker, ConsentPurpose.FACE_VERIFICATION, visit.kiosk_id)
     if visit.keep_template and live_encoding is not None:
         keep_face_template(worker, live_encoding, visit.kiosk_id)
     check_in = CheckIn(
@@ -344,17 +340,7 @@ def complete_check_in(
 
 def keep_face_template(worker: Worker, encoding: np.ndarray, kiosk_id: int | None) -> FaceTemplate:
     """Store (or replace) a worker's face template under its own consent and key."""
-    consent = Consent(
-        subject_kind=SubjectKind.WORKER,
-        worker_id=worker.id,
-        purpose=ConsentPurpose.FACE_TEMPLATE,
-        version=CONSENT_VERSION,
-        channel="kiosk",
-        kiosk_id=kiosk_id,
-        given_at=utcnow(),
-    )
-    db.session.add(consent)
-    db.session.flush()
+    consent = _consent(worker, ConsentPurpose.FACE_TEMPLATE, kiosk_id)
     template = worker.face_template or FaceTemplate(worker_id=worker.id, consent_id=consent.id)
     template.consent_id = consent.id
     db.session.add(template)
