@@ -7,6 +7,7 @@ the page ties the steps of one person's check-in together.
 
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 from flask import (
@@ -125,8 +126,6 @@ def setup_submit():
 @limiter.limit("30 per minute", key_func=_kiosk_limit_key)
 def card_read(kiosk):
     """A card was read: validate it, open a visit, ask for face consent."""
-    import json
-
     try:
         payload = json.loads(request.form.get("payload") or "{}")
         if not isinstance(payload, dict):
@@ -175,10 +174,10 @@ def face(kiosk, token: str):
         db.session.rollback()
         abort(409)
     db.session.commit()
-    return _after_step(kiosk, visit, token, outcome=outcome)
+    return _after_step(visit, token, outcome=outcome)
 
 
-def _after_step(kiosk, visit: KioskVisit, token: str, outcome=None):
+def _after_step(visit: KioskVisit, token: str, outcome=None):
     """The screen that follows the visit's current step."""
     if visit.step == "profile":
         return screen(
@@ -217,7 +216,7 @@ def status(kiosk, token: str):
         return response
     if visit.review_status == "pending":
         return screen("kiosk/screens/_assisted.html", token=token, visit=visit)
-    response = _after_step(kiosk, visit, token)
+    response = _after_step(visit, token)
     response.status_code = 286
     return response
 

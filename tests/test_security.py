@@ -67,10 +67,18 @@ def test_htmx_header_token_is_accepted_for_state_changes(client, make_market, ma
 
 def test_no_state_change_on_get(app):
     """Every view that changes state accepts only POST (or other non-GET verbs)."""
-    state_changing = {"staff.login_submit", "staff.logout", "staff.reveal_worker"}
+    state_changing = {
+        "staff.login_submit",
+        "staff.logout",
+        "staff.reveal_worker",
+        "kiosk.card_read",
+    }
+    writes = {"POST", "PUT", "PATCH", "DELETE"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in state_changing:
             assert "GET" not in rule.methods, rule
+        # No view serves reads and writes under one rule (a GET must never reach write code).
+        assert not ("GET" in rule.methods and rule.methods & writes), rule
 
 
 def test_htmx_responses_vary_on_hx_request(client):

@@ -158,8 +158,8 @@ def rotate_all(batch: int = 500) -> dict[str, int]:
                 last_id = row.id
                 value = reveal_bytes(row, field.name)
                 token = getattr(row, field.enc_attr)
-                stale_index = field.index_attr is not None
-                if cipher(field.purpose).key_id_of(token) == active and not stale_index:
+                # Indexed fields are always rewritten: their blind index depends on the key too.
+                if cipher(field.purpose).key_id_of(token) == active and field.index_attr is None:
                     continue
                 store(row, field.name, value if field.purpose == "face" else value.decode())
                 done += 1
