@@ -77,6 +77,6 @@ clean:
 ## After adding or changing user-facing strings: refresh the catalog, then translate the new
 ## entries in webapp/translations/zh_Hans_CN/LC_MESSAGES/messages.po (tests fail on untranslated ones).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o messages.pot .
-	$(BIN)/pybabel update -i messages.pot -d webapp/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --width 100 -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d webapp/translations --no-fuzzy-matching --ignore-obsolete --width 100
 	rm messages.pot

@@ -90,6 +90,27 @@ class Config:
     FACE_MAX_FRAMES = 8
     LIVENESS_MIN_TURN = 0.25  # yaw ratio of the turned frame (kiosk/face/liveness.py)
 
+    # Phone sign-in (手机验证码登录). SMS_BACKEND "log" writes each message to the log; "webhook"
+    # POSTs it as JSON to SMS_WEBHOOK_URL (a provider's gateway); "module:Class" loads any other
+    # implementation of webapp.services.sms.SmsGateway.
+    SMS_BACKEND = os.environ.get("GIGMARKET_SMS_BACKEND", "log")
+    SMS_WEBHOOK_URL = os.environ.get("GIGMARKET_SMS_WEBHOOK_URL")
+    SMS_WEBHOOK_TOKEN = os.environ.get("GIGMARKET_SMS_WEBHOOK_TOKEN")
+    SMS_SIGNATURE = os.environ.get("GIGMARKET_SMS_SIGNATURE", "零工市场")
+    OTP_TTL = timedelta(minutes=5)
+    OTP_MAX_ATTEMPTS = 5  # wrong guesses before a code dies
+    OTP_RESEND_SECONDS = 60  # one code a minute per number
+    OTP_PER_NUMBER_HOUR = 5
+    OTP_PER_NUMBER_DAY = 10
+    OTP_PER_ADDRESS_HOUR = 20
+    PHONE_IDLE_TIMEOUT = timedelta(days=7)  # phone sessions and API tokens, idle
+    # Real-name verification: staff review is built in; an external service plugs in here.
+    REALNAME_ADAPTER = os.environ.get("GIGMARKET_REALNAME_ADAPTER", "staff_review")
+    REVERIFY_MONTHS = 6
+    UPLOAD_MAX_BYTES = 6 * 1024 * 1024  # per image, before re-encoding
+    UPLOAD_MAX_PIXELS = 40_000_000  # decompression-bomb guard
+    UPLOAD_MAX_SIDE = 2400  # stored images are scaled down to this
+
     # Legal working age (劳动法 第十五条) and the age above which gig markets stop registering.
     MIN_WORKER_AGE = 16
     MAX_WORKER_AGE = 75
@@ -141,6 +162,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     RATELIMIT_STORAGE_URI = "memory://"
+    SMS_BACKEND = "memory"  # tests read the one-time codes from the outbox
     RATELIMIT_ENABLED = True
     UPLOAD_DIR = None  # set per test to a temporary folder
     HSTS_ENABLED = False

@@ -62,6 +62,23 @@ def purge_kiosk_visits() -> int:
     return purge_stale_visits()
 
 
+def expire_gigs() -> int:
+    """Close open gigs whose validity or end has passed (they expire by themselves)."""
+    from webapp.services.gigs import expire_due
+
+    return expire_due()
+
+
+def purge_otp_challenges() -> int:
+    """Delete one-time-code records older than two days (past every rate-limit window)."""
+    from sqlalchemy import delete
+
+    from webapp.models import OtpChallenge
+
+    cutoff = utcnow() - timedelta(days=2)
+    return db.session.execute(delete(OtpChallenge).where(OtpChallenge.created_at < cutoff)).rowcount
+
+
 @dataclass(frozen=True)
 class Job:
     """A declarative job: a function and its cron trigger arguments."""
@@ -75,6 +92,8 @@ JOBS: dict[str, Job] = {
     "verify_audit_chain": Job(verify_audit_chain, {"hour": 2, "minute": 15}),
     "close_check_ins": Job(close_check_ins, {"minute": "*/15"}),
     "purge_kiosk_visits": Job(purge_kiosk_visits, {"minute": "*/5"}),
+    "expire_gigs": Job(expire_gigs, {"minute": "*/10"}),
+    "purge_otp_challenges": Job(purge_otp_challenges, {"hour": 3, "minute": 30}),
 }
 
 

@@ -3,7 +3,7 @@
 Keys come from a keyring spec kept outside the database ("kid:BASE64URL,kid2:BASE64URL"; the first
 key is the active one). Each 32-byte master key is never used directly: HKDF-SHA256 derives one
 subkey per purpose, so ID numbers and phones ("identity"), face templates ("face"), blind indexes
-("index") and later uses ("token") never share a key.
+("index"), uploaded documents ("document") and later uses ("token") never share a key.
 
 Ciphertext token: version byte (1), kid length byte, kid (ASCII), 12-byte random nonce, AES-GCM
 ciphertext and tag. The associated data is the token header plus "purpose|table.column:row_id",
@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-PURPOSES = ("identity", "face", "index", "token")
+PURPOSES = ("identity", "face", "index", "token", "document")
 KEY_BYTES = 32
 NONCE_BYTES = 12
 TAG_BYTES = 16
@@ -114,7 +114,7 @@ class FieldCipher:
 
     def __init__(self, keyring: Keyring, purpose: str = "identity") -> None:
         if purpose not in PURPOSES or purpose == "index":
-            raise ValueError("purpose must be 'identity', 'face' or 'token'")
+            raise ValueError("purpose must be 'identity', 'face', 'token' or 'document'")
         self.keyring = keyring
         self.purpose = purpose
         self._aead = {kid: AESGCM(keyring.subkey(purpose, kid)) for kid in keyring.kids}

@@ -1,5 +1,6 @@
 """All models, imported in one place so Alembic and the app see the whole schema."""
 
+from webapp.models.account import OtpChallenge, PhoneAccount, PhoneSession
 from webapp.models.application import Application, ApplicationEvent
 from webapp.models.audit import AuditEvent
 from webapp.models.checkin import CheckIn
@@ -11,9 +12,15 @@ from webapp.models.ledger import LedgerAmendment, LedgerDay, PolicySession, Spec
 from webapp.models.market import Kiosk, Market
 from webapp.models.publication import Publication
 from webapp.models.staff import StaffSession, StaffUser
+from webapp.models.verification import Document, VerificationRequest
 from webapp.models.worker import FaceTemplate, Worker, WorkerCertificate, WorkerTrade
 
 __all__ = [
+    "VerificationRequest",
+    "Document",
+    "PhoneSession",
+    "PhoneAccount",
+    "OtpChallenge",
     "Agency",
     "Application",
     "ApplicationEvent",

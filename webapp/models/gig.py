@@ -76,6 +76,8 @@ class Gig(PublicIdMixin, TimestampMixin, db.Model):
         enum_type(GigChannel, "gig_channel"), default=GigChannel.QR
     )
     screening: Mapped[list] = mapped_column(JSON, default=list)  # findings of the screening rules
+    screening_decision: Mapped[str | None] = mapped_column(String(10))  # pass / review / block
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     review_note: Mapped[str | None] = mapped_column(Text)

@@ -151,6 +151,15 @@ class ComplaintStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class RequestStatus(StrEnum):
+    """Where a real-name verification request stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
 class AgencyStatus(StrEnum):
     """人力资源服务许可证 state in the registry."""
 

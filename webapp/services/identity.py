@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.identity import BlindIndex, FieldCipher, Keyring, normalize_mobile, parse_resident_id
-from webapp.models import Complaint, Employer, FaceTemplate, Gig, KioskVisit, Worker
+from webapp.models import Complaint, Employer, FaceTemplate, Gig, KioskVisit, PhoneAccount, Worker
 
 _EXT_KEY = "gigmarket.keyring"
 
@@ -46,6 +46,7 @@ FIELDS: dict[tuple[type, str], EncryptedField] = {
             Employer, "contact_phone", "contact_phone_enc", "contact_phone_index", "phone"
         ),
         EncryptedField(Gig, "contact_phone", "contact_phone_enc"),
+        EncryptedField(PhoneAccount, "phone", "phone_enc", "phone_index", "phone"),
         EncryptedField(Complaint, "contact_phone", "contact_phone_enc"),
         EncryptedField(FaceTemplate, "template", "template_enc", purpose="face"),
         EncryptedField(KioskVisit, "card", "card_enc"),  # card_index is set by kiosk/visits.py
@@ -136,6 +137,12 @@ def find_worker_by_phone(phone: str) -> Worker | None:
     """Look a worker up by mobile number through the blind index."""
     candidates = blind_index().candidates(normalize_mobile(phone), kind="phone")
     return db.session.scalar(select(Worker).where(Worker.phone_index.in_(candidates)))
+
+
+def find_account_by_phone(phone: str) -> PhoneAccount | None:
+    """Look a phone account up by mobile number through the blind index."""
+    candidates = blind_index().candidates(normalize_mobile(phone), kind="phone")
+    return db.session.scalar(select(PhoneAccount).where(PhoneAccount.phone_index.in_(candidates)))
 
 
 def rotate_all(batch: int = 500) -> dict[str, int]:
