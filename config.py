@@ -97,6 +97,8 @@ class Config:
     SMS_WEBHOOK_URL = os.environ.get("GIGMARKET_SMS_WEBHOOK_URL")
     SMS_WEBHOOK_TOKEN = os.environ.get("GIGMARKET_SMS_WEBHOOK_TOKEN")
     SMS_SIGNATURE = os.environ.get("GIGMARKET_SMS_SIGNATURE", "零工市场")
+    PHONE_CODE_RATE_LIMIT = "10 per minute;60 per hour"  # per address, on top of OTP_PER_*
+    PHONE_VERIFY_RATE_LIMIT = "20 per minute;100 per hour"
     OTP_TTL = timedelta(minutes=5)
     OTP_MAX_ATTEMPTS = 5  # wrong guesses before a code dies
     OTP_RESEND_SECONDS = 60  # one code a minute per number

@@ -72,6 +72,17 @@ def test_no_state_change_on_get(app):
         "staff.logout",
         "staff.reveal_worker",
         "kiosk.card_read",
+        "staff.review_verification_reveal",
+        "staff.review_verification_decide",
+        "staff.review_verification_card",
+        "staff.review_gig_decide",
+        "staff.agency_create",
+        "staff.agency_update",
+        "mobile.sign_out",
+        "mobile.gig_publish",
+        "mobile.gig_close",
+        "mobile.gig_signup",
+        "mobile.application_withdraw",
     }
     writes = {"POST", "PUT", "PATCH", "DELETE"}
     for rule in app.url_map.iter_rules():
@@ -96,3 +107,18 @@ def test_errors_are_plain_pages_without_traces(client):
     assert api.status_code == 404
     assert api.is_json
     assert api.json["error"] == 404
+
+
+def test_a_nul_in_a_form_or_query_is_refused_before_any_view(client):
+    assert client.get("/m/?q=a%00b").status_code == 400
+    token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
+    response = client.post(
+        "/staff/login", data={"username": "a\x00b", "password": "x", "csrf_token": token}
+    )
+    assert response.status_code == 400
+
+
+def test_method_not_allowed_names_the_allowed_methods(client):
+    response = client.delete("/m/")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]

@@ -312,3 +312,32 @@ def test_sign_up_rules(open_gig, worker, employer_account):
     with pytest.raises(ApplicationError) as err:
         applications.sign_up(worker, open_gig, idempotency_key=None)
     assert err.value.code == "gig_closed"
+
+
+def test_an_emptied_field_clears_and_chinese_punctuation_stays(employer_account):
+    gig = draft(employer_account, certificates_required="健康证", description="搬运，包午饭。")
+    assert gig.description == "搬运，包午饭。"  # full-width comma and stop kept as typed
+    values = gigs.parse_input(
+        {"certificates_required": "", "description": ""},
+        employer=employer_account.employer,
+        current=gig,
+    )
+    assert values["certificates_required"] == []
+    assert values["description"] == ""
+    kept = gigs.parse_input({}, employer=employer_account.employer, current=gig)
+    assert kept["certificates_required"] == ["健康证"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"title": "工地小工\x00两名"}, "title"),
+        ({"description": "搬运\ud800"}, "description"),
+        ({"starts_at": "0001-01-01T00:00+14:00"}, "starts_at"),
+        ({"ends_at": "9999-12-31T23:59-12:00"}, "ends_at"),
+    ],
+)
+def test_input_no_database_can_store_is_a_field_error(employer_account, changes, field):
+    with pytest.raises(GigInputError) as err:
+        gigs.parse_input(form(**changes), employer=employer_account.employer)
+    assert field in err.value.errors

@@ -275,3 +275,40 @@ def test_under_sixteen_cannot_register(ctx, station, new_account):
             new_account(), market_id=station.id, name="小明", id_number=young, face_photo=jpeg()
         )
     assert err.value.field == "id_number"
+
+
+def test_a_claim_on_a_kiosk_verified_worker_does_not_touch_them(
+    ctx, station, staff, new_account, make_worker
+):
+    from webapp.models import Worker
+
+    public_id, number = make_worker(station.id, phone="+8613912345678", name="张三")
+    worker = db.session.scalar(select(Worker).where(Worker.public_id == public_id))
+    worker.verification_status = VerificationStatus.VERIFIED
+    db.session.commit()
+    request = verification.submit_worker(
+        new_account(), market_id=station.id, name="张三", id_number=number, face_photo=jpeg()
+    )
+    assert worker.verification_status == VerificationStatus.VERIFIED  # still works meanwhile
+    verification.decide(request, staff, approve=False, reason="照片与本人不符")
+    assert worker.verification_status == VerificationStatus.VERIFIED
+    assert request.status == RequestStatus.REJECTED
+
+
+def test_re_verification_keeps_the_employer_posting_until_decided(ctx, station, staff, new_account):
+    account = new_account()
+    verification.decide(enterprise(account, station), staff, approve=True, reason="")
+    request = enterprise(account, station)
+    assert verification.is_verified(account.employer)
+    verification.decide(request, staff, approve=False, reason="执照已被吊销")
+    assert account.employer.verification_status == VerificationStatus.REJECTED
+    assert account.employer.verification_note == "执照已被吊销"
+
+
+def test_a_verified_employer_changing_its_identity_waits_for_staff(
+    ctx, station, staff, new_account
+):
+    account = new_account()
+    verification.decide(enterprise(account, station), staff, approve=True, reason="")
+    enterprise(account, station, name="郑州市另一家建筑劳务有限公司")
+    assert account.employer.verification_status == VerificationStatus.PENDING

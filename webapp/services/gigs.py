@@ -105,9 +105,26 @@ def local_today() -> date:
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    return " ".join(
+        unicodedata.normalize("NFKC", _plain_text(value)).replace("\r", "").split(" ")
+    ).strip()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _plain_text(value: Any) -> str:
+    """A str without control characters or lone surrogates (no database stores those)."""
     if not isinstance(value, str):
         raise TypeError
-    return " ".join(unicodedata.normalize("NFKC", value).replace("\r", "").split(" ")).strip()
+    if _CONTROL.search(value):
+        raise ValueError
+    return value
+
+
+def _prose(value: Any) -> str:
+    """Free text as typed (Chinese punctuation kept), spaces collapsed, line breaks removed."""
+    return " ".join(_plain_text(value).split())
 
 
 def _bool(value: Any) -> bool:
@@ -186,8 +203,8 @@ def parse_input(
     now, today = utcnow(), local_today()
 
     def get(name: str) -> Any:
-        if name in data and data[name] not in (None, ""):
-            return data[name]
+        if name in data:  # given, or emptied on purpose (None then means "cleared")
+            return None if data[name] in (None, "") else data[name]
         if current is not None and name not in BOOLEANS:
             return getattr(current, name) if name != "contact_phone" else None
         return None
@@ -200,7 +217,7 @@ def parse_input(
             return
         try:
             values[name] = parse(raw)
-        except (TypeError, ValueError, IdentityError, KeyError):
+        except (TypeError, ValueError, IdentityError, KeyError, OverflowError):
             errors[name] = message
 
     def trade_code(raw):
@@ -209,7 +226,7 @@ def parse_input(
     field("trade_code", trade_code, _l("Please choose the trade."))
 
     def title(raw):
-        text = _text(raw)
+        text = _prose(raw)
         if not 4 <= len(text) <= 40:
             raise ValueError
         return text
@@ -217,10 +234,10 @@ def parse_input(
     field("title", title, _l("Please give a short title of 4 to 40 characters."))
 
     def description(raw):
-        text = unicodedata.normalize("NFKC", raw if isinstance(raw, str) else "")
-        if not isinstance(raw, str) or len(text) > 2000:
+        text = _plain_text(raw).replace("\r\n", "\n").replace("\r", "\n").strip()
+        if len(text) > 2000:
             raise ValueError
-        return text.replace("\r\n", "\n").strip()
+        return text
 
     field(
         "description",
@@ -228,7 +245,10 @@ def parse_input(
         _l("The description can have at most 2000 characters."),
         required=False,
     )
-    values.setdefault("description", "" if current is None else current.description)
+    if "description" not in values and "description" not in errors:
+        values["description"] = (
+            current.description if current is not None and "description" not in data else ""
+        )
     field(
         "headcount",
         lambda raw: _int(raw, 1, MAX_HEADCOUNT),
@@ -236,7 +256,7 @@ def parse_input(
     )
 
     def address(raw):
-        text = _text(raw)
+        text = _prose(raw)
         if not 4 <= len(text) <= 200:
             raise ValueError
         return text
@@ -306,8 +326,12 @@ def parse_input(
     )
     if "trade_code" in values:
         trade = refdata.trade(values["trade_code"])
-        if "certificates_required" not in values:
-            values["certificates_required"] = [trade.certificate] if trade.certificate else []
+        if "certificates_required" not in values and "certificates_required" not in errors:
+            # A new posting starts with the trade's legal certificate; an emptied field clears.
+            fresh = current is None and "certificates_required" not in data
+            values["certificates_required"] = (
+                [trade.certificate] if fresh and trade.certificate else []
+            )
         values["heavy_or_hazardous"] = values.get("heavy_or_hazardous") or trade.heavy_or_hazardous
 
     def contact(raw):

@@ -34,8 +34,10 @@ def apply_security_headers(response: Response) -> Response:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if request.headers.get("HX-Request") == "true" or "HX-Request" in headers.get("Vary", ""):
         response.vary.add("HX-Request")
-    if request.endpoint and (
-        request.endpoint.startswith("staff.") or request.endpoint.startswith("kiosk.")
+    endpoint = request.endpoint or ""
+    if endpoint.startswith(("staff.", "kiosk.")) or (
+        # Phone pages too, unless a view chose its own caching (QR images, public posters).
+        endpoint.startswith("mobile.") and "Cache-Control" not in headers
     ):
         # Pages with personal data are never cached by browsers or proxies.
         headers["Cache-Control"] = "no-store"

@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from webapp import refdata
 from webapp.extensions import db
 from webapp.identity import IdentityError, mask_id_number, parse_resident_id, validate_uscc
 from webapp.models import (
@@ -293,7 +294,10 @@ def _open_request(
         checks=checks,
     )
     db.session.add(request)
-    subject.verification_status = VerificationStatus.PENDING
+    if not is_verified(subject):
+        # A verified subject keeps its standing while a re-verification (or, for a worker, a
+        # claim from another phone) waits: a pending request must not stop anyone working.
+        subject.verification_status = VerificationStatus.PENDING
     db.session.flush()
     return request
 
@@ -336,6 +340,17 @@ def _employer_for(account: PhoneAccount, kind: EmployerKind, market: Market) -> 
     return employer
 
 
+def _identity_of(employer: Employer) -> tuple:
+    """What a verification vouches for: who the employer is and who acts for it."""
+    return (employer.kind, employer.name, employer.uscc, employer.contact_id_index)
+
+
+def _hold_if_changed(employer: Employer, before: tuple) -> None:
+    """A verified employer whose identity changes is no longer verified until staff decide."""
+    if _identity_of(employer) != before and employer.verified_at is not None:
+        employer.verification_status = VerificationStatus.PENDING
+
+
 def _uscc_checks(uscc: str, employer: Employer) -> list[dict]:
     checks = [{"check": "uscc_format", "ok": True}]
     other = db.session.scalar(
@@ -370,12 +385,29 @@ def submit_enterprise(
             "licence_missing", _l("Please add a photo of the business licence."), "licence"
         )
     employer = _employer_for(account, EmployerKind.ENTERPRISE, market)
+    before = _identity_of(employer)
     employer.name, employer.uscc, employer.contact_name = name, uscc, contact_name
-    employer.industry_division = industry_division or employer.industry_division
+    if industry_division:
+        try:
+            division = refdata.industry(industry_division)
+        except KeyError:
+            raise VerificationError(
+                "industry_invalid",
+                _l("Please choose the industry from the list."),
+                "industry_division",
+            ) from None
+        if division.level != "division":
+            raise VerificationError(
+                "industry_invalid",
+                _l("Please choose the industry from the list."),
+                "industry_division",
+            )
+        employer.industry_division, employer.industry_section = division.code, division.parent
     employer.address = _clean(address)[:200] or employer.address
     identity.store(employer, "contact_id", contact_id)
     checks = [*_uscc_checks(uscc, employer), {"check": "contact_id_format", "ok": True}]
     request = _open_request(account, employer, "enterprise_licence", market.id, checks)
+    _hold_if_changed(employer, before)
     try:
         _attach(request, licence, "licence", account)
     except uploads.UploadError as exc:
@@ -404,6 +436,7 @@ def submit_individual(
             "face_photo",
         )
     employer = _employer_for(account, EmployerKind.INDIVIDUAL, market)
+    before = _identity_of(employer)
     employer.name = employer.contact_name = name
     employer.uscc = None
     identity.store(employer, "contact_id", id_number)
@@ -411,6 +444,7 @@ def submit_individual(
     request = _open_request(
         account, employer, method, market.id, [{"check": "id_format", "ok": True}]
     )
+    _hold_if_changed(employer, before)
     if not at_station:
         try:
             _attach(request, face_photo, "face_photo", account)
@@ -453,6 +487,7 @@ def submit_agency(
             "uscc",
         )
     employer = _employer_for(account, EmployerKind.HR_AGENCY, market)
+    before = _identity_of(employer)
     employer.name, employer.uscc, employer.contact_name = name, uscc, contact_name
     employer.agency_id = agency.id
     identity.store(employer, "contact_id", contact_id)
@@ -462,6 +497,7 @@ def submit_agency(
         {"check": "agency_name", "ok": _clean(agency.name) == name},
     ]
     request = _open_request(account, employer, "agency_registry", market.id, checks)
+    _hold_if_changed(employer, before)
     return _run_adapter(request, {"name": name, "uscc": uscc, "id_number": contact_id})
 
 
@@ -557,13 +593,12 @@ def _apply(
             account = db.session.get(PhoneAccount, request.submitted_by_id)
             if account is not None and account.worker_id is None:
                 account.worker = subject
-    else:
-        was_verified = subject.verified_at is not None and isinstance(subject, Employer)
-        subject.verification_status = (
-            VerificationStatus.EXPIRED if was_verified else VerificationStatus.REJECTED
-        )
-        if isinstance(subject, Employer):
-            subject.verification_note = reason
+    elif isinstance(subject, Employer):
+        subject.verification_status = VerificationStatus.REJECTED
+        subject.verification_note = reason
+    elif not is_verified(subject):
+        # A rejected claim on a worker verified at a kiosk leaves that worker as they were.
+        subject.verification_status = VerificationStatus.REJECTED
     for document in request.documents:
         if document.purpose == "face_photo" and document.deleted_at is None:
             uploads.delete_image(document)  # the face photo served its one purpose

@@ -1,14 +1,13 @@
-"""Phone pages (/m/): one column for a 360-px screen, plain forms that htmx enhances."""
+"""Public phone pages: the station list and a station's open gigs (no sign-in)."""
 
-from flask import Blueprint, abort, render_template
+from flask import abort, render_template, session
 from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Gig, Market
-from webapp.models.base import utcnow
 from webapp.models.types import GigStatus, MarketLevel
-
-bp = Blueprint("mobile", __name__)
+from webapp.services.gigs import local_today
+from webapp.views.mobile import bp
 
 
 @bp.get("/")
@@ -28,12 +27,13 @@ def market_gigs(market_id: int):
     market = db.session.get(Market, market_id)
     if market is None or not market.is_active:
         abort(404)
+    session["market_id"] = market.id  # the station people posting or signing up belong to
     gigs = db.session.scalars(
         select(Gig)
         .where(
             Gig.market_id == market_id,
             Gig.status == GigStatus.OPEN,
-            Gig.valid_until >= utcnow().date(),
+            Gig.valid_until >= local_today(),
         )
         .order_by(Gig.starts_at)
         .limit(50)
