@@ -1,13 +1,19 @@
-"""Public pages: the station home page (主动公开), station details and the health check."""
+"""Public pages: the station home page (主动公开), station details, the HR agency lookup and
+the health check."""
 
-from flask import Blueprint, abort, jsonify, render_template
-from sqlalchemy import select, text
+import unicodedata
+
+from flask import Blueprint, abort, jsonify, render_template, request
+from sqlalchemy import func, or_, select, text
 
 from webapp.extensions import db
-from webapp.models import Market
-from webapp.models.types import MarketLevel
+from webapp.models import Agency, Market
+from webapp.models.types import AgencyStatus, MarketLevel
+from webapp.services.gigs import local_today
+from webapp.services.verification import agency_standing
 
 bp = Blueprint("public", __name__)
+AGENCIES_PER_PAGE = 50
 
 
 @bp.get("/")
@@ -28,6 +34,44 @@ def market_detail(market_id: int):
     if market is None or not market.is_active:
         abort(404)
     return render_template("public/market.html", market=market)
+
+
+@bp.get("/agencies")
+def agencies():
+    """Look up a licensed HR agency (人力资源服务许可证) by licence number or name; no sign-in.
+
+    With no query, the agencies whose licence is valid today, 50 a page.
+    """
+    q = " ".join(unicodedata.normalize("NFKC", request.args.get("q") or "").split())[:60]
+    page = max(request.args.get("page", default=1, type=int) or 1, 1)
+    today = local_today()
+    query = select(Agency)
+    if q:
+        number = q.replace(" ", "").upper()
+        query = query.where(
+            or_(
+                Agency.licence_number.contains(number, autoescape=True),
+                Agency.name.icontains(q, autoescape=True),
+            )
+        )
+    else:
+        query = query.where(Agency.status == AgencyStatus.VALID, Agency.valid_until >= today)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max((total + AGENCIES_PER_PAGE - 1) // AGENCIES_PER_PAGE, 1)
+    page = min(page, pages)  # no offset past the end (huge numbers overflow on PostgreSQL)
+    rows = db.session.scalars(
+        query.order_by(Agency.name, Agency.id)
+        .offset((page - 1) * AGENCIES_PER_PAGE)
+        .limit(AGENCIES_PER_PAGE)
+    ).all()
+    return render_template(
+        "public/agencies.html",
+        rows=[(agency, agency_standing(agency, today)) for agency in rows],
+        q=q,
+        page=page,
+        pages=pages,
+        total=total,
+    )
 
 
 @bp.get("/healthz")

@@ -4,4 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from webapp.views.staff import pages, station  # noqa: E402, F401 - routes register on bp
+from webapp.views.staff import (  # noqa: E402, F401 - routes register on bp
+    agencies,
+    pages,
+    review,
+    station,
+)
