@@ -138,6 +138,19 @@ def test_resend_too_soon_says_when_to_try_again(en):
     assert 'inputmode="numeric"' in body  # still on the code form
 
 
+def test_a_second_device_asking_too_soon_goes_on_to_the_code_box(app, en, sms_code):
+    _send(en)
+    code = sms_code(PHONE)
+    other = app.test_client()
+    other.get("/m/signin", query_string={"lang": "en"})
+    response = _send(other)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert 'inputmode="numeric"' in body  # the code box, not the number form
+    assert len(_challenges(app)) == 1  # no second message
+    assert _verify(other, code).status_code == 303  # the code already sent works there
+
+
 def test_resend_after_a_minute_sends_a_new_code(app, en, sms_code, age_codes):
     _send(en)
     first = sms_code(PHONE)

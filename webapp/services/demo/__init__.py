@@ -9,7 +9,8 @@ credentials, shown once in the summary). Everything is planned in memory from on
 Identity values exist only in memory and as ciphertext in the rows.
 
 One module per area, run in this order: `markets` (markets, staff, kiosks), `employers`
-(agencies, employers), `workers`, `gigs` (with `postings` for their wording), `applications`,
+(agencies, employers), `accounts` (their phone accounts and verification requests),
+`workers`, `gigs` (with `postings` for their wording), `applications`,
 `history` (check-ins, ledgers), `compliance` (complaints, credit, sanction); the phrase banks
 are in `text`, the shared state in `context`, the result in `summary`.
 """
@@ -27,7 +28,7 @@ from webapp.models import AuditEvent
 from webapp.models.base import utcnow
 from webapp.services import audit
 
-from . import applications, compliance, employers, gigs, history, markets, workers
+from . import accounts, applications, compliance, employers, gigs, history, markets, workers
 from .applications import HELD_STATUSES
 from .context import Context
 from .summary import DemoAccount, DemoSummary, count_rows
@@ -48,6 +49,7 @@ def load_demo(
     progress("HR agencies and employers…")
     employers.build_agencies(ctx)
     employers.build_employers(ctx)
+    accounts.build_accounts(ctx)
     workers.build_workers(ctx)
     progress("gigs and applications…")
     gigs.plan_gigs(ctx)
@@ -73,4 +75,12 @@ def load_demo(
     counts["audit_events"] = db.session.scalar(select(func.count()).select_from(AuditEvent))
     seconds = monotonic_time.monotonic() - started
     progress(f"done in {seconds:.1f} s")
-    return DemoSummary(ctx.seed, ctx.today, ctx.accounts, counts, seconds, ctx.kiosks)
+    return DemoSummary(
+        ctx.seed,
+        ctx.today,
+        ctx.accounts,
+        counts,
+        seconds,
+        ctx.kiosks,
+        phones=accounts.sign_in_examples(ctx),
+    )

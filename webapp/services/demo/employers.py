@@ -75,7 +75,7 @@ def _specs(ctx: Context) -> list[dict]:
                 trades=trades,
                 state=state,
                 agency=None,
-                method="licence_review",
+                method="enterprise_licence",
             )
         )
     for station, trades, section, division, state in text.INDIVIDUALS:
@@ -91,7 +91,7 @@ def _specs(ctx: Context) -> list[dict]:
                 trades=trades,
                 state=state,
                 agency=None,
-                method="phone_face",
+                method="individual_face",
             )
         )
     for agency, (_n, station, *_rest) in zip(ctx.agencies, text.AGENCIES, strict=True):

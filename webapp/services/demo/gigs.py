@@ -310,6 +310,12 @@ def write_gigs(ctx: Context) -> None:
             gig.row.status = GigStatus.PENDING_REVIEW
         elif gig.plan == "rejected":
             gig.row.status = GigStatus.REJECTED
+        actions = {finding.get("action") for finding in gig.row.screening}
+        gig.row.screening_decision = (
+            "block" if "block" in actions else "review" if actions else "pass"
+        )
+        if gig.row.status not in (GigStatus.PENDING_REVIEW, GigStatus.REJECTED):
+            gig.row.published_at = gig.reviewed_at or gig.created_at
     db.session.add_all([g.row for g in ctx.gigs])
     db.session.flush()
     revisions = []

@@ -18,16 +18,19 @@ from webapp.models import (
     Complaint,
     Consent,
     CreditEvent,
+    Document,
     Employer,
     Gig,
     GigRevision,
     Kiosk,
     LedgerDay,
     Market,
+    PhoneAccount,
     PolicySession,
     Sanction,
     SpecialistVisit,
     StaffUser,
+    VerificationRequest,
     Worker,
     WorkerCertificate,
     WorkerTrade,
@@ -40,6 +43,9 @@ COUNTED = (
     ("kiosks", Kiosk),
     ("agencies", Agency),
     ("employers", Employer),
+    ("phone_accounts", PhoneAccount),
+    ("verification_requests", VerificationRequest),
+    ("documents", Document),
     ("workers", Worker),
     ("worker_trades", WorkerTrade),
     ("worker_certificates", WorkerCertificate),
@@ -80,6 +86,8 @@ class DemoSummary:
     seconds: float
     # (market name, kiosk name, device token) per registered kiosk; tokens are credentials.
     kiosks: list[tuple[str, str, str]] = field(default_factory=list, repr=False)
+    # (role, name, mobile) to sign in with on the phone pages (fictional demo numbers).
+    phones: list[tuple[str, str, str]] = field(default_factory=list, repr=False)
 
     def report(self) -> str:
         """A readable multi-line report: accounts, kiosk device codes and the row counts."""
@@ -95,6 +103,11 @@ class DemoSummary:
         if self.kiosks:
             lines.append("Kiosk device codes (enter at /kiosk/setup on each kiosk):")
             lines += _table(("market", "kiosk", "device code"), self.kiosks)
+        if self.phones:
+            lines.append(
+                "Phone sign-in at /m/signin (the one-time code is written to the server log):"
+            )
+            lines += _table(("who", "name", "mobile"), self.phones)
         lines.append("Rows:")
         for name, count in self.counts.items():
             lines.append(f"  {name:<22}{count:>7}")

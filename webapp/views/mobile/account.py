@@ -195,6 +195,13 @@ def sign_in_submit():
         status = 429 if exc.retry_after else 400
         if resend:
             return _code_form(raw, status=status, exc=exc)
+        if exc.code == "otp_too_soon":
+            # A code is already on its way to this number (a double tap, or a second phone):
+            # go on to the code box rather than stopping people at an error.
+            phone = phone_auth.parse_phone(raw)
+            _remember_phone(phone)
+            session[RESEND_AT] = int(time.time()) + (exc.retry_after or 0)
+            return _code_form(phone, status=200, exc=exc)
         return _phone_form(exc.message, raw or "", status, exc)
     db.session.commit()
     _remember_phone(sent.phone)

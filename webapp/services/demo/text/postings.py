@@ -341,9 +341,24 @@ REJECTED_POSTINGS = (
         "小区保洁，限女性，年龄50岁以下，本地户口优先。",
         "岗位信息含性别、年龄和户籍限制，属就业歧视内容，请删除后重新提交。",
         [
-            {"code": "discrimination_sex", "message": "含性别限制：限女性"},
-            {"code": "discrimination_age", "message": "含年龄限制：50岁以下"},
-            {"code": "discrimination_region", "message": "含户籍限制：本地户口优先"},
+            {
+                "code": "gender_female_only",
+                "category": "gender",
+                "action": "review",
+                "message": "含性别限制：限女性",
+            },
+            {
+                "code": "age_upper_limit",
+                "category": "age",
+                "action": "review",
+                "message": "含年龄限制：50岁以下",
+            },
+            {
+                "code": "region_hukou",
+                "category": "region_hukou",
+                "action": "review",
+                "message": "含户籍限制：本地户口优先",
+            },
         ],
     ),
     (
@@ -351,8 +366,20 @@ REJECTED_POSTINGS = (
         "仓库分拣 先交押金200元 包吃住",
         "仓库分拣员，入职先交押金200元和工服费50元，干满一个月退还。",
         "向劳动者收取押金和工服费违反规定，已驳回；如需招聘请删除收费内容后重新提交。",
-        [{"code": "worker_fee", "message": "向劳动者收取押金、工服费"}],
+        [
+            {
+                "code": "fee_deposit",
+                "category": "fees",
+                "action": "block",
+                "message": "向劳动者收取押金、工服费",
+            }
+        ],
     ),
 )
 
-PENDING_FINDING = {"code": "pay_below_guide", "message": "工价低于本市工资指导价位下限，请核实"}
+PENDING_FINDING = {
+    "code": "pay_below_guide_day",
+    "category": "pay_off_guide",
+    "action": "review",
+    "message": "工价低于本市工资指导价位下限，请核实",
+}
