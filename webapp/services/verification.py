@@ -303,7 +303,12 @@ def _open_request(
 
 
 def _attach(request: VerificationRequest, stream, purpose: str, account: PhoneAccount) -> None:
-    document = uploads.save_image(stream, purpose, owner_account_id=account.id)
+    """Store an uploaded image for the request; a bad upload is an error at its form field."""
+    field_name = "licence" if purpose == "licence" else "face_photo"
+    try:
+        document = uploads.save_image(stream, purpose, owner_account_id=account.id)
+    except uploads.UploadError as exc:
+        raise VerificationError(exc.code, exc.message, field_name) from None
     document.request_id = request.id
 
 
@@ -408,10 +413,7 @@ def submit_enterprise(
     checks = [*_uscc_checks(uscc, employer), {"check": "contact_id_format", "ok": True}]
     request = _open_request(account, employer, "enterprise_licence", market.id, checks)
     _hold_if_changed(employer, before)
-    try:
-        _attach(request, licence, "licence", account)
-    except uploads.UploadError as exc:
-        raise VerificationError(exc.code, exc.message, "licence") from None
+    _attach(request, licence, "licence", account)
     return _run_adapter(
         request, {"name": name, "uscc": uscc, "contact_name": contact_name, "id_number": contact_id}
     )
@@ -446,10 +448,7 @@ def submit_individual(
     )
     _hold_if_changed(employer, before)
     if not at_station:
-        try:
-            _attach(request, face_photo, "face_photo", account)
-        except uploads.UploadError as exc:
-            raise VerificationError(exc.code, exc.message, "face_photo") from None
+        _attach(request, face_photo, "face_photo", account)
     return _run_adapter(request, {"name": name, "id_number": id_number})
 
 
@@ -564,10 +563,7 @@ def submit_worker(
     method = "station_card" if at_station else "individual_face"
     request = _open_request(account, worker, method, market.id, checks)
     if not at_station:
-        try:
-            _attach(request, face_photo, "face_photo", account)
-        except uploads.UploadError as exc:
-            raise VerificationError(exc.code, exc.message, "face_photo") from None
+        _attach(request, face_photo, "face_photo", account)
     return _run_adapter(request, {"name": name, "id_number": id_number})
 
 
