@@ -1,9 +1,15 @@
-"""The labelled corpus (corpus.jsonl) and the `gigs screen` command.
+"""The labelled corpus (corpus.jsonl), the blind sets (blind_*.jsonl) and the `gigs screen` command.
 
 Acceptance: at least 95% of the discriminatory, fee-charging or scam postings are blocked or sent
-to review, and at most 5% of the clean ones are flagged. Each line of the corpus is a posting as
+to review, and at most 5% of the clean ones are flagged, in every file. Each line is a posting as
 the CLI reads it plus "label" (clean or bad), "category" (for bad ones: the category a finding
 should name) and sometimes "note".
+
+corpus.jsonl was written alongside the first rules. blind_2 ... blind_8 were each written before
+the rules were changed for them, to estimate how the rules do on wording they have not seen (the
+figures are in README.md); once measured they stay here as regression sets. blind_9 was written by
+an independent writer who never saw the rules: 150 clean postings (many of them near misses) and
+150 bad ones, 10 in each category but child_labour, religion and appearance.
 """
 
 from __future__ import annotations
@@ -18,16 +24,23 @@ import pytest
 from click.testing import CliRunner
 
 from webapp.screening import Posting, screen
-from webapp.screening.cli import gigs_cli
+from webapp.screening.cli import gigs_cli, main
 from webapp.screening.engine import CATEGORIES
 
-CORPUS = Path(__file__).with_name("corpus.jsonl")
+HERE = Path(__file__).parent
+CORPUS = HERE / "corpus.jsonl"
+BLIND_SETS = sorted(HERE.glob("blind_*.jsonl"))
+LABELLED = [CORPUS, *BLIND_SETS]
 TODAY = date(2026, 6, 1)
 CATEGORIES_COVERED = set(CATEGORIES)  # every category has bad postings in the corpus
+MIN_RECALL = 0.95
+MAX_FALSE_POSITIVES = 0.05
+# fee postings each file holds at least (blind_9 has 10 per category)
+MIN_FEE_POSTINGS = {"corpus.jsonl": 30, "blind_9.jsonl": 10}
 
 
-def _rows() -> list[dict]:
-    with CORPUS.open(encoding="utf-8") as f:
+def _rows(path: Path = CORPUS) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
@@ -48,9 +61,18 @@ def _posting(row: dict) -> Posting:
     )
 
 
+_SCREENED: dict[Path, list] = {}
+
+
+def _screened(path: Path) -> list:
+    if path not in _SCREENED:
+        _SCREENED[path] = [(row, screen(_posting(row), today=TODAY)) for row in _rows(path)]
+    return _SCREENED[path]
+
+
 @pytest.fixture(scope="module")
 def screened():
-    return [(row, screen(_posting(row), today=TODAY)) for row in _rows()]
+    return _screened(CORPUS)
 
 
 def test_the_corpus_is_big_enough_and_covers_every_category():
@@ -63,7 +85,22 @@ def test_the_corpus_is_big_enough_and_covers_every_category():
     assert len({row["id"] for row in rows}) == len(rows)
 
 
-def test_recall_and_false_positive_rate(screened):
+def test_the_blind_sets_are_well_formed():
+    assert [p.name for p in BLIND_SETS] == [f"blind_{n}.jsonl" for n in range(2, 10)]
+    ids = [row["id"] for path in LABELLED for row in _rows(path)]
+    assert len(set(ids)) == len(ids)
+    for path in BLIND_SETS:
+        rows = _rows(path)
+        labels = Counter(row["label"] for row in rows)
+        assert set(labels) == {"clean", "bad"}, path.name
+        assert min(labels.values()) >= 100, path.name
+        assert all(row["category"] in CATEGORIES for row in rows if row["label"] == "bad")
+        assert all(row["pay_unit"] in ("hour", "day", "piece", "month") for row in rows)
+
+
+@pytest.mark.parametrize("path", LABELLED, ids=lambda p: p.stem)
+def test_recall_and_false_positive_rate(path):
+    screened = _screened(path)
     bad = [(row, result) for row, result in screened if row["label"] == "bad"]
     clean = [(row, result) for row, result in screened if row["label"] == "clean"]
     missed = [row["id"] for row, result in bad if result.decision == "pass"]
@@ -74,12 +111,15 @@ def test_recall_and_false_positive_rate(screened):
     ]
     recall = 1 - len(missed) / len(bad)
     false_positive_rate = len(flagged) / len(clean)
-    assert recall >= 0.95, f"recall {recall:.3f}; missed {missed}"
-    assert false_positive_rate <= 0.05, f"false positives {false_positive_rate:.3f}: {flagged}"
+    assert recall >= MIN_RECALL, f"recall {recall:.3f}; missed {missed}"
+    assert false_positive_rate <= MAX_FALSE_POSITIVES, (
+        f"false positives {false_positive_rate:.3f}: {flagged}"
+    )
 
 
-def test_bad_postings_are_flagged_for_their_own_reason(screened):
-    bad = [(row, result) for row, result in screened if row["label"] == "bad"]
+@pytest.mark.parametrize("path", LABELLED, ids=lambda p: p.stem)
+def test_bad_postings_are_flagged_for_their_own_reason(path):
+    bad = [(row, result) for row, result in _screened(path) if row["label"] == "bad"]
     wrong = [
         row["id"]
         for row, result in bad
@@ -88,16 +128,17 @@ def test_bad_postings_are_flagged_for_their_own_reason(screened):
     assert len(wrong) / len(bad) <= 0.05, wrong
 
 
-def test_fee_postings_are_blocked_not_just_reviewed(screened):
+@pytest.mark.parametrize("path", LABELLED, ids=lambda p: p.stem)
+def test_fee_postings_are_blocked_not_just_reviewed(path):
     # security.md requirement 10. A 健康证 at the worker's own cost is only reviewed (README).
-    fees = [(row, result) for row, result in screened if row.get("category") == "fees"]
+    fees = [(row, result) for row, result in _screened(path) if row.get("category") == "fees"]
     reviewed = [
         row["id"]
         for row, result in fees
         if result.decision != "block"
         and {f.code for f in result.findings} != {"fee_health_certificate"}
     ]
-    assert len(fees) >= 30
+    assert len(fees) >= MIN_FEE_POSTINGS.get(path.name, 15)
     assert reviewed == []
 
 
@@ -192,3 +233,13 @@ def test_cli_renders_chinese_inside_an_app(app):
     assert report["reasons"] == [
         "岗位限定男性或规定男性优先，法律禁止这样做。请改为说明工作要求（例如需搬运的重量）。"
     ]
+
+
+@pytest.mark.parametrize("prefix", [[], ["gigs"]])
+def test_the_module_runs_without_an_app(prefix, capsys):
+    # `python -m webapp.screening.cli [gigs] screen FILE --json`
+    with pytest.raises(SystemExit) as exit_:
+        main([*prefix, "screen", str(CORPUS), "--json", "--today", TODAY.isoformat()])
+    assert exit_.value.code == 0
+    reports = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["id"] for r in reports] == [row["id"] for row in _rows()]

@@ -179,6 +179,35 @@ def test_screening_is_deterministic():
         ("138 1234 5678", "138 1234 5678"),
         ("年龄：18 - 45 岁", "年龄18 - 45岁"),
         ("三五百元", "三五百元"),
+        # colloquial numerals and ranges
+        ("一百三", "130"),
+        ("一万二", "12000"),
+        ("一百零五", "105"),
+        ("七八十", "70-80"),
+        ("十五六岁", "15-16岁"),
+        ("年龄在二十到三十五之间", "年龄在20到35之间"),
+        ("早八点到晚八点", "早8点到晚8点"),
+        ("十分钟", "10分钟"),
+        ("十分好", "十分好"),
+        ("十字绣", "十字绣"),
+        ("上六休一", "上六休一"),
+        ("40+免谈", "40以上免谈"),
+        # a gender, 汉族 or 本地人 standing alone in a list is a requirement
+        ("保安，男，退伍军人优先", "保安限男退伍军人优先"),
+        ("✅男 ✅能吃苦", "限男能吃苦"),
+        ("餐厅服务员，汉族，有健康证", "餐厅服务员限汉族有健康证"),
+        ("服务员，本地人（郑州）", "服务员限本地人郑州"),
+        ("男/女均可", "男女均可"),
+        ("性别：男", "性别限男"),
+        # pinyin, look-alikes and symbols
+        ("nan性", "男性"),
+        ("yi肝勿扰", "乙肝勿扰"),
+        ("wei信 abc", "微信abc"),
+        ("🐧 123456", "qq 123456"),
+        ("🚹能吃苦", "男能吃苦"),
+        # a separator between a Chinese numeral and a digit keeps two numbers apart
+        ("日结二百。45往上的就算了", "日结200 45往上的就算了"),
+        ("一天一百三，45岁以下", "一天130 45岁以下"),
     ],
 )
 def test_normalise(raw, expected):
@@ -213,24 +242,151 @@ def test_minimum_wage_follows_the_area_and_the_date():
     assert before_records.decision == "pass"
 
 
+def test_stated_hours_survive_the_pay_written_after_them():
+    # "每天工作10小时，150元" reads "每天工作10小时150元" once the comma is gone.
+    found = codes({"pay_amount": "150", "pay_unit": "day", "description": "每天工作10小时，150元"})
+    assert found == ["pay_below_minimum_day"]
+    assert codes({"pay_amount": "100", "pay_unit": "day", "description": "12小时一班"}) == [
+        "pay_below_minimum_day"
+    ]
+
+
+def test_a_shift_span_is_held_to_the_full_time_day_with_overtime():
+    # 早8晚8: 12 hours less 2 for meals = 10; 96.55 + 2 h x 96.55 / 8 x 1.5 = 132.76.
+    def day(pay, description):
+        return codes({"pay_amount": pay, "pay_unit": "day", "description": description})
+
+    assert engine._span_hours(normalise("早八点到晚八点")) == Decimal(10)
+    assert engine._span_hours(normalise("早7点到下午3点")) == Decimal(8)
+    assert engine._span_hours(normalise("8:00-18:00")) == Decimal(9)
+    assert day("130", "早八点到晚八点，日结") == ["pay_below_minimum_day"]
+    assert day("150", "早8点到晚8点，中午休息") == []
+    assert day("150", "早上6点到下午2点") == []  # 8 hours: the monthly standard per day
+
+
 def test_piece_rates_are_checked_only_on_a_stated_estimate():
     piece = {"pay_amount": "0.3", "pay_unit": "piece"}
     assert codes(piece) == []
     assert codes({**piece, "description": "熟手一天能挣60元"}) == ["pay_below_minimum_day"]
     assert codes({**piece, "description": "熟手一天能挣200元"}) == []
+    # in words and as a range: the top of the range counts
+    assert codes({**piece, "description": "一天也就七八十"}) == ["pay_below_minimum_day"]
+    assert codes({**piece, "description": "一天能挣八九十"}) == ["pay_below_minimum_day"]
+    assert codes({**piece, "description": "熟手一天两百多"}) == []
 
 
-def test_unknown_trades_skip_only_the_wage_guide():
-    assert codes({"trade": "月嫂", "pay_amount": "3000", "pay_unit": "day"}) == []
+def test_unknown_trades_skip_the_wage_guide_but_not_the_general_ceiling():
+    assert codes({"trade": "月嫂", "pay_amount": "800", "pay_unit": "day"}) == []
+    # Without a guide, a day above NO_GUIDE_DAY_CEILING (1200) is still bait.
+    assert codes({"trade": "月嫂", "pay_amount": "3000", "pay_unit": "day"}) == [
+        "pay_too_high_no_guide"
+    ]
     assert codes({"trade": "月嫂", "pay_amount": "15", "pay_unit": "hour"}) == [
         "pay_below_minimum_hour"
     ]
     assert codes({"trade": "月嫂", "title": "限男"}) == ["gender_male_only"]
 
 
+def test_a_place_named_in_the_text_sets_the_region_without_an_area_code():
+    # 钢筋工 in 洛阳 (guide low 225) at 130 a day: 0.58 of the low end; in 郑州 (250) 0.52.
+    assert engine._text_region(normalise("洛阳洛龙区工地钢筋工")) == "410311"
+    assert engine._text_region(normalise("郑州到洛阳线路送货")) == "410100"  # the first place
+    assert engine._text_region(normalise("洛阳 嵩县 果园")) == "410325"  # narrowed to a county
+    assert engine._text_region(normalise("重新安装上街发传单")) is None  # 新安, 上街: words too
+    assert engine._text_region(normalise("郑东新区写字楼")) == "410100"
+    # the minimum wage of the county named: 嵩县 is 二类 (19.6 an hour)
+    hourly = {"pay_amount": "19.8", "pay_unit": "hour"}
+    assert codes({**hourly, "description": "郑州金水区"}) == ["pay_below_minimum_hour"]
+    assert codes({**hourly, "description": "洛阳嵩县"}) == []
+    # an area_code wins over the text
+    assert codes({**hourly, "description": "洛阳嵩县", "area_code": "410105"}) == [
+        "pay_below_minimum_hour"
+    ]
+
+
+def test_skilled_trades_far_below_the_guide_are_reviewed_unless_learners():
+    def day(trade, pay, description=""):
+        return codes(
+            {"trade": trade, "pay_amount": pay, "pay_unit": "day", "description": description}
+        )
+
+    # 焊工 in 郑州: low 260. Below half (130) is pay_below_guide_day; below 70% (182) this rule.
+    assert day("焊工", "150", "郑州经开区，持焊工证") == ["pay_below_skilled_guide_day"]
+    assert day("焊工", "180") == ["pay_below_skilled_guide_day"]
+    assert day("焊工", "120") == ["pay_below_guide_day"]
+    assert day("焊工", "185") == []
+    assert day("焊工", "150", "焊工学徒，跟师傅学") == []
+    assert day("电工", "120", "维修铁门，半天活") == []
+    # not a skilled trade: 保安 (low 120) at 75 is only checked against half the low end
+    assert day("保安", "75", "每天3小时") == []
+    assert day("小工", "95", "郑州") == ["pay_below_minimum_day"]
+
+
+def test_monthly_pay_is_held_to_the_stated_daily_hours():
+    month = {"trade": "普工", "pay_unit": "month"}
+    # 4 hours a day: half the monthly standard (1050); 12 hours: one and a half (3150)
+    assert codes({**month, "pay_amount": "2000", "description": "每天上午4小时"}) == []
+    found = codes({**month, "pay_amount": "2500", "description": "每天12小时，月休2天"})
+    assert "pay_below_minimum_month" in found
+    assert "pay_below_minimum_month" not in codes(
+        {**month, "trade": "保安", "pay_amount": "3500", "description": "12小时白班"}
+    )
+
+
+def test_illness_and_credit_checks_are_reviewed():
+    found = screen(
+        posting(title="服装厂打包", description="有高血压、糖尿病病史的别来了"), today=TODAY
+    )
+    assert [f.code for f in found.findings] == ["health_condition"]
+    assert found.decision == "review"
+    heights = {"trade": "架子工", "title": "架子工", "description": "恐高、高血压者勿扰"}
+    assert codes(heights) == []
+    credit = screen(posting(title="收银员", description="要求征信良好"), today=TODAY)
+    assert [f.code for f in credit.findings] == ["loans_credit_check"]
+    assert credit.decision == "review"
+    loan = screen(posting(title="收银员", description="入职用你的名义申请一笔经营贷"), today=TODAY)
+    assert loan.decision == "block"
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "需持健康证上岗（食品行业规定）",
+        "持证上岗，有电工证",
+        "年满18周岁且未超过法定退休年龄（特种作业规定）",
+        "工作地点：管城回族区",
+        "4050人员优先，退役军人优先",
+        "入职体检公司承担体检费",
+        "工资微信支付，也可以打银行卡",
+        "宿舍免费，水电自理",
+        "月嫂，服务宝妈和新生儿，客户宝妈好相处",
+        "不用加微信，直接打平台上的电话报名",
+        "没有健康证的入职前办好，办证费酒店报",
+        "年龄户籍都不限",
+        "公司不收你一分钱中介费",
+        "带身份证原件现场核验，不收不押",
+        "空调挂机安装，持高处作业证",
+        "照顾有糖尿病的老人，会测血糖",
+        "外地人不用担心住宿，公司包住",
+        "我们厂年轻人多，也有四五十岁的",
+    ],
+)
+def test_near_misses_stay_clean(description):
+    assert codes({"trade": "普工", "title": "招工", "description": description}) == []
+
+
 def test_pay_written_in_the_text_is_checked_against_the_guide():
     found = codes({"trade": "保洁", "description": "日结3000", "pay_amount": "150"})
     assert "pay_too_high_hour" in found
+
+
+def test_pay_far_above_the_guide_median_is_reviewed_as_bait():
+    # 普工 (hour guide 21/24/28): 80 an hour is more than 3 x 24 but not 3 x 28 nor 5 x 24.
+    assert codes({"trade": "普工", "pay_amount": "80", "pay_unit": "hour"}) == ["pay_bait_hour"]
+    assert codes({"trade": "普工", "pay_amount": "60", "pay_unit": "hour"}) == []
+    # pay claimed in the text counts too, once
+    found = codes({"trade": "服务员", "pay_amount": "150", "pay_unit": "day", "title": "日入500"})
+    assert found.count("pay_bait_day") == 1
 
 
 def test_scam_pay_is_not_also_reported_as_above_guide():
@@ -260,6 +416,32 @@ def test_posting_from_a_gig_row():
     assert screen(made, today=TODAY).decision == "review"
 
 
+# -- rules off for some trades -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("trade", "title", "flagged"),
+    [
+        ("装卸工", "搬运工", True),
+        ("保洁", "保洁员", True),
+        ("会计", "代账会计", False),
+        ("电工", "维修电工", False),
+        ("6-31-01-03", "维修", False),  # a 大典 code is read through its names
+        ("营业员", "药店营业员", False),  # the title names the work
+    ],
+)
+def test_education_is_not_flagged_where_the_work_needs_schooling(trade, title, flagged):
+    found = codes({"trade": trade, "title": title, "description": "高中以上学历"})
+    assert ("education" in found) is flagged
+
+
+def test_age_caps_of_fifty_are_reviewed_outside_building_sites():
+    text = {"description": "年龄50岁以下，身体健康"}
+    assert codes({"trade": "保洁", **text}) == ["age_cap_outside_sites"]
+    assert codes({"trade": "小工", **text}) == []
+    assert codes({"trade": "钢筋工", **text}) == []
+
+
 # -- trades ------------------------------------------------------------------------------------
 
 
@@ -277,6 +459,9 @@ def test_posting_from_a_gig_row():
         ("保姆", "4-10-01-06"),
         ("水电工", "6-29-03-02"),
         ("叉车", "6-30-05-01"),
+        ("收银", "4-01-02-03"),  # TRADE_ALIASES: names that are not in trades.csv
+        ("配菜", "4-03-02-99"),
+        ("氩弧焊", "6-18-02-04"),
         ("ＦＯＯ", None),
         ("月嫂", None),
         ("", None),
@@ -335,6 +520,22 @@ def test_bad_rule_files_fail_at_load_with_a_clear_error(change, error):
     assert old in GOOD
     with pytest.raises(RuleFileError, match=re.escape(error)):
         load_rules(GOOD.replace(old, new, 1))
+
+
+def test_unless_trade_and_table_examples_load():
+    text = GOOD.replace(
+        'hits = ["限男"]',
+        'unless_trade = [\'{{who}}工\']\nhits = ["限男", { title = "限男" }]',
+    )
+    (rule,) = load_rules(text)
+    assert rule.unless_trade[0].pattern == "(?:男|女)工"
+    assert rule.hits == ("限男", {"title": "限男"})
+    with pytest.raises(RuleFileError, match="unless_trade.*unknown fragment"):
+        load_rules(text.replace("{{who}}工", "{{nobody}}"))
+    with pytest.raises(RuleFileError, match="strings or tables"):
+        load_rules(GOOD.replace('hits = ["限男"]', "hits = [1]"))
+    with pytest.raises(RuleFileError, match="take no patterns"):
+        load_rules(PAY.replace('kind = "pay"', "kind = \"pay\"\nunless_trade = ['x']"))
 
 
 def test_duplicate_ids_are_refused():

@@ -4,13 +4,15 @@ Each line holds {"id", "trade", "title", "description", "pay_amount", "pay_unit"
 and optionally "area_code" and "daily_hours". `trade` is a 大典 code or a trade name as postings
 say it ("保洁", "电工", "小工"); an unknown trade skips the wage-guide rules only. A malformed
 line is reported as {"id": ..., "decision": "review", "reasons": ["格式错误: ..."]} and the
-command goes on; it always exits 0. Needs no database and no app.
+command goes on; it always exits 0. Needs no database and no app: without the app's settings,
+run it as `python -m webapp.screening.cli [gigs] screen FILE.jsonl --json`.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -160,3 +162,15 @@ def screen_command(file, as_json: bool, today) -> None:
             f"{total} postings: {counts['pass']} pass, {counts['review']} review, "
             f"{counts['block']} block"
         )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m webapp.screening.cli [gigs] screen FILE --json`: no Flask app needed."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["gigs"]:
+        args = args[1:]
+    gigs_cli.main(args=args, prog_name="gigs")
+
+
+if __name__ == "__main__":
+    main()

@@ -5,10 +5,14 @@ is dropped when one of the rule's exception patterns matches within `window` cha
 Pay rules compare the posting's pay with the local minimum wage and the 工资指导价位 of its trade.
 
 Which minimum applies to a day rate (documented in README.md): the 非全日制 hourly minimum times
-the daily hours when the posting states them (the `daily_hours` field, else "每天8小时" and the
-like in the text, 1 to 12 hours), otherwise the monthly minimum / 21.75 (refdata
-`MinimumWage.daily`). An hourly rate is held to the hourly minimum, a monthly one to the monthly
-minimum; a piece rate is only checked when the text states a daily estimate ("一天能挣200元").
+the daily hours when the posting states them (the `daily_hours` field, else "每天8小时",
+"12小时一班" and the like in the text, 1 to 12 hours); for a shift written as a span ("早8晚8")
+the full-time day, monthly minimum / 21.75 for 8 hours plus the hours beyond at 150%; otherwise
+the monthly minimum / 21.75 (refdata `MinimumWage.daily`). An hourly rate is held to the hourly
+minimum, a monthly one to the monthly minimum (pro rata when the days stated are not 8 hours);
+a piece rate is only checked when the text states a daily estimate ("一天能挣200元",
+"一天也就七八十"). The region is the posting's area_code, else the place its text names first,
+else 郑州.
 
 Plain Python and deterministic: no Flask app is needed. Reasons are flask_babel lazy strings
 (rendered in the current locale when used) with the plain Chinese text alongside for the CLI.
@@ -75,21 +79,41 @@ DEFAULT_WINDOW = 10
 HOURS_PER_DAY = Decimal(8)  # converts between hour and day rates when no hours are stated
 MAX_STATED_HOURS = Decimal(12)  # "24小时陪护" counts rest time: longer days are not used
 GUIDE_LOW_SHARE = Decimal("0.5")  # below half the guide's low end: review
+# A skilled trade (a certificate or years of practice: 焊工, 电工, 木工, 钢筋工, 司机, 厨师...)
+# paid below 70% of its guide's low end is reviewed too, unless the posting takes learners
+# (学徒, 跟师傅, 新手) or a part of a day (半天), which are paid less.
+SKILLED_LOW_SHARE = Decimal("0.7")
+SKILLED_GROUPS = frozenset(
+    {"construction_structure", "construction_finish", "electrical", "pipe_metal", "driving"}
+    | {"repair"}
+)
+SKILLED_TRADES = frozenset({"4-03-02-01", "4-03-02-02"})  # 中式烹调师, 中式面点师
 GUIDE_HIGH_FACTOR = Decimal(3)  # above three times the guide's high end: review
 SCAM_FACTOR = Decimal(5)  # above five times the guide median: review as a likely scam
+BAIT_FACTOR = Decimal(3)  # above three times the guide median: review as bait (no figures shown)
+# A posting without a wage guide (a trade not on file: 兼职, 月嫂, 打字员...; or a city without
+# guides): a day's pay above this is bait. No guide median on file exceeds 400 a day.
+NO_GUIDE_DAY_CEILING = Decimal(1200)
+OVERTIME_RATE = Decimal("1.5")  # 劳动法 art. 44: hours beyond 8 on a working day
 
 # Pay checks and the placeholders their messages may use.
 PAY_CHECKS = {
     "below_minimum": frozenset({"pay", "minimum"}),
     "below_guide": frozenset({"pay", "low"}),
+    "below_skilled_guide": frozenset({"pay", "low"}),
     "above_guide": frozenset({"pay", "high"}),
     "too_high": frozenset({"pay", "median"}),
+    "bait": frozenset({"pay", "median"}),
+    "no_guide_too_high": frozenset({"pay", "ceiling"}),
 }
 _PAY_CHECK_UNITS = {
     "below_minimum": ("hour", "day", "month"),
     "below_guide": ("hour", "day"),
+    "below_skilled_guide": ("hour", "day"),
     "above_guide": ("hour", "day"),
     "too_high": ("hour", "day"),
+    "bait": ("hour", "day"),
+    "no_guide_too_high": ("day",),
 }
 
 # Every reason rules.toml may give, as literal _l() calls so `make messages` extracts each msgid
@@ -127,6 +151,10 @@ REASONS = (
     ),
     _l("The posting turns away people with disabilities. Describe the tasks instead."),
     _l(
+        "The posting turns away people with an illness or a medical history. "
+        "Staff will check whether the work requires it."
+    ),
+    _l(
         "The posting sets requirements on height, looks or tattoos. "
         "Staff will check whether the work needs them."
     ),
@@ -154,6 +182,10 @@ REASONS = (
     _l(
         "The posting involves loans, credit cards or instalment deals. "
         "Job postings may not involve lending."
+    ),
+    _l(
+        "The posting asks for workers' credit record (征信). It is rarely needed for gig work, "
+        "and scams ask for it to take out loans in workers' names. Staff will check it."
     ),
     _l(
         "The posting keeps workers' ID or bank cards, or asks for cards to be handed over or "
@@ -184,6 +216,10 @@ REASONS = (
     _l(
         "Pay of about %(pay)s yuan a day is less than half the low end of the local wage guide "
         "for this trade (%(low)s yuan a day). Staff will check it."
+    ),
+    _l(
+        "Pay of about %(pay)s yuan a day is far below the low end of the local wage guide for "
+        "this skilled trade (%(low)s yuan a day). Staff will check it."
     ),
     _l(
         "Pay of about %(pay)s yuan an hour is more than three times the high end of the local "
@@ -224,6 +260,7 @@ class Rule:
     patterns: tuple[re.Pattern[str], ...] = ()
     exceptions: tuple[re.Pattern[str], ...] = ()
     always: tuple[re.Pattern[str], ...] = ()  # hits that exceptions do not neutralise
+    unless_trade: tuple[re.Pattern[str], ...] = ()  # the rule is off for these trades or titles
     window: int = DEFAULT_WINDOW
     check: str | None = None  # pay rules: a key of PAY_CHECKS
     unit: str | None = None  # pay rules: the unit the comparison is made in
@@ -308,21 +345,78 @@ _SPACES = re.compile(r"\s+")
 _BRACKETED_GENDER = re.compile(
     r"[(\[【〔]\s*(?:限|仅限|只限)?\s*([男女])\s*(?:性|士|生)?\s*[)\]】〕]"
 )
+# "40+免谈", "日入500+": a plus after a number means "or more".
+_NUMBER_PLUS = re.compile(r"(?<=\d|岁)\+(?![\d+])")
+# Symbols that stand for a word and would otherwise be dropped as separators.
+_SYMBOL_WORDS = {
+    "\u2642": "男",  # ♂
+    "\u2640": "女",  # ♀
+    "\U0001f6b9": "男",  # 🚹
+    "\U0001f6ba": "女",  # 🚺
+    "\U0001f427": "qq",  # 🐧
+}
+# A gender, 汉族 or 本地人 standing alone as an item of a list ("保安，男，退伍军人优先",
+# "✅男 ✅能吃苦", "餐厅服务员，汉族，有健康证") is a requirement: read it as 限男 / 限汉族.
+# Not when the next or previous item names the other gender ("男/女", "男、女均可") or says
+# both are welcome, nor when it is one word split up ("男*性").
+_LONE_ITEM = re.compile(
+    r"(?<![\w])(男|女)(?:性|士|生|的|工|同志|孩子?)?(?![\w])|(?<![\w])(汉族)(?:人|的)?(?![\w])"
+    r"|(?<![\w])((?:本地|本市|当地)(?:人|户口|户籍))(?![\w])"
+)
+_LONE_NEXT = re.compile(r"[^\w]*([男女均都不皆各也可亦随任回维藏蒙壮苗彝满民少])")
+_LONE_PREVIOUS = re.compile(r"([男女汉各限求要招需须只仅])[^\w]*$")
+_LONE_SPLIT = re.compile(r"[^\w]+(?:性|士|生|的|工|孩|同志|族)")  # "男*性": one word split up
+# Pinyin and look-alike spellings of words the rules look for: "nan性", "yi肝", "wei信".
+_HOMOPHONES = (
+    (re.compile(r"(?<![a-z])nan(?=性|生|士|的|工|孩|同志)"), "男"),
+    (re.compile(r"(?<![a-z])nv(?=性|生|士|的|工|孩|同志)"), "女"),
+    (re.compile(r"(?<![a-z])yi(?=肝)|(?<![a-z])乙(?=gan)"), "乙"),
+    (re.compile(r"(?<=乙)gan"), "肝"),
+    (re.compile(r"(?<![a-z])wei(?=信)|(?<![a-z])weixin(?![a-z])|(?<![a-z])wechat(?![a-z])"), "微"),
+)
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _CN_DIGITS |= {"八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-# Chinese numerals before an age or a sum of money, or after a pay word: "二十五岁", "日结三千".
+_CN_CHARS = "零一二两三四五六七八九十百千万"
+# A separator between a Chinese numeral and a digit stays (as a space, once the numerals are
+# digits), so that two numbers do not run together ("日结二百。45往上" is 200 and 45). The
+# mark is a letter so that the separator rules leave it alone.
+_GAP_MARK = "\u01c2"
+_NUMERAL_GAP = re.compile(
+    rf"(?<=[{_CN_CHARS}])(?:[^\w]|_)+(?=\d)|(?<=\d)(?:[^\w]|_)+(?=[{_CN_CHARS}])"
+)
+# Chinese numerals before an age, a sum of money or a time, or after a pay or age word:
+# "二十五岁", "日结三千", "八点", "年龄四十".
 _CN_NUMBER = re.compile(
-    r"(?<=日结|日薪|月薪|时薪|月入|日入|日赚|年龄)[零一二两三四五六七八九十百千万]+"
-    r"|[零一二两三四五六七八九十百千万]+(?=周岁|岁|元|块)"
+    rf"(?:(?<=日结|日薪|月薪|时薪|月入|日入|日赚|年龄|不满|超过)|(?<=不超过|不大于))"
+    rf"[{_CN_CHARS}]+"
+    rf"|(?<![{_CN_CHARS}几数])[{_CN_CHARS}]+(?=周岁|岁|元|块|点钟|点半?|个?小时|个?钟头)"
+)
+# Any other numeral with a unit in it ("四十五", "一百三", "两千"), not the words 十分, 十足,
+# 十字绣, 十佳, 十大, 几十, 数十, 百分之 and not a run that starts with a unit ("万一").
+_CN_UNIT_NUMBER = re.compile(
+    rf"(?<![{_CN_CHARS}几数])(?=[一二两三四五六七八九十])[{_CN_CHARS}]*[十百千万][{_CN_CHARS}]*"
+    rf"(?![{_CN_CHARS}]|分(?!钟)|字|足|全|佳|大|几)"
+)
+# Two neighbouring digits before a unit are a range: "七八十" 70-80, "五六百" 500-600; after
+# the tens they are one too: "十五六岁" 15-16, "二十七八" 27-28.
+_CN_RANGE = re.compile(
+    rf"(?<![{_CN_CHARS}])([一二两三四五六七八])([二三四五六七八九])([十百千万])(?![{_CN_CHARS}])"
+)
+_CN_TEENS_RANGE = re.compile(
+    rf"(?<![{_CN_CHARS}])([一二两三四五六七八九]?)十([一二三四五六七八])([二三四五六七八九])"
+    rf"(?![{_CN_CHARS}])"
 )
 
 
 def _cn_to_int(text: str) -> int | None:
     """Parse a Chinese numeral up to 99999 ("二十五" -> 25, "三千" -> 3000); None if odd."""
-    total, digit, seen_unit = 0, None, 0
+    # A digit right after 百/千/万 counts one place lower, as people say it: "一百三" is 130,
+    # "三千五" 3500, "一万二" 12000 ("一百零三" is 103).
+    total, digit, seen_unit, zero = 0, None, 0, False
     for char in text:
         if char == "零":
+            zero = True
             continue  # a place holder: "一千零五"
         if char in _CN_DIGITS:
             if digit is not None:
@@ -333,9 +427,11 @@ def _cn_to_int(text: str) -> int | None:
             if seen_unit and unit >= seen_unit:
                 return None
             total += (1 if digit is None else digit) * unit
-            digit, seen_unit = None, unit
+            digit, seen_unit, zero = None, unit, False
         else:  # pragma: no cover - the regex admits nothing else
             return None
+    if digit is not None and seen_unit >= 100 and not zero:
+        return total + digit * seen_unit // 10
     return total + (digit or 0)
 
 
@@ -344,18 +440,51 @@ def _replace_cn_number(match: re.Match[str]) -> str:
     return match.group() if value is None else str(value)
 
 
+def _replace_cn_range(match: re.Match[str]) -> str:
+    low, high = _CN_DIGITS[match.group(1)], _CN_DIGITS[match.group(2)]
+    unit = _CN_UNITS[match.group(3)]
+    return f"{low * unit}-{high * unit}" if high == low + 1 else match.group()
+
+
+def _replace_teens_range(match: re.Match[str]) -> str:
+    tens = _CN_DIGITS.get(match.group(1), 1) * 10
+    low, high = _CN_DIGITS[match.group(2)], _CN_DIGITS[match.group(3)]
+    return f"{tens + low}-{tens + high}" if high == low + 1 else match.group()
+
+
+def _mark_lone_items(text: str) -> str:
+    def mark(match: re.Match[str]) -> str:
+        after = _LONE_NEXT.match(text, match.end())
+        before = _LONE_PREVIOUS.search(text, 0, match.start())
+        if after or before or _LONE_SPLIT.match(text, match.end()):
+            return match.group()
+        return f"限{match.group(1) or match.group(2) or match.group(3)}"
+
+    return _LONE_ITEM.sub(mark, text)
+
+
 def normalise(text: str) -> str:
     """The text patterns see: NFKC, lower case, no separators next to CJK, 中文数字 as digits."""
     # "限 男*性", "男　性" and "男👨性" all become "限男性"; "３５岁以下" and "三十五岁以下"
-    # become "35岁以下"; ♂/♀ become 男/女 and a bracketed "（女）" becomes "限女". Separators
-    # between two digits or two Latin letters stay ("138 1234 5678", "add wx"); runs of spaces
-    # become one.
+    # become "35岁以下", "一百三" 130, "七八十" 70-80 and "40+" 40以上; ♂/♀ become 男/女,
+    # 🐧 qq, and a bracketed "（女）" or a lone "，男，" becomes "限女"/"限男"; "nan性", "yi肝"
+    # and "wei信" are read as 男性, 乙肝 and 微信. Separators between two digits or two Latin
+    # letters stay ("138 1234 5678", "add wx"); runs of spaces become one.
     text = unicodedata.normalize("NFKC", text or "").lower()
-    text = text.replace("\u2642", "男").replace("\u2640", "女")
-    text = _BRACKETED_GENDER.sub(r"限\1", text)
+    for symbol, word in _SYMBOL_WORDS.items():
+        text = text.replace(symbol, word)
     text = _INVISIBLE.sub("", text)
+    text = _NUMBER_PLUS.sub("以上", text)
+    text = _BRACKETED_GENDER.sub(r"限\1", text)
+    text = _mark_lone_items(text)
+    text = _NUMERAL_GAP.sub(_GAP_MARK, text.replace(_GAP_MARK, ""))
     text = _SEPARATORS.sub("", text)
+    for pattern, word in _HOMOPHONES:
+        text = pattern.sub(word, text)
+    text = _CN_RANGE.sub(_replace_cn_range, text)
+    text = _CN_TEENS_RANGE.sub(_replace_teens_range, text)
     text = _CN_NUMBER.sub(_replace_cn_number, text)
+    text = _CN_UNIT_NUMBER.sub(_replace_cn_number, text).replace(_GAP_MARK, " ")
     return _SPACES.sub(" ", text).strip()
 
 
@@ -414,7 +543,7 @@ def _rule(entry: Any, fragments: Mapping[str, str], number: int) -> Rule:
     if not _RULE_ID.fullmatch(rule_id):
         raise RuleFileError(f"{where}: ids are lower-case ascii words joined by _")
     known = {"id", "category", "action", "message", "message_zh", "kind", "patterns"}
-    known |= {"exceptions", "always", "window", "check", "unit", "hits", "passes"}
+    known |= {"exceptions", "always", "unless_trade", "window", "check", "unit", "hits", "passes"}
     if unknown := sorted(set(entry) - known):
         raise RuleFileError(f"{where}: unknown keys {unknown}")
     category = _text(entry, "category", where)
@@ -448,20 +577,24 @@ def _rule(entry: Any, fragments: Mapping[str, str], number: int) -> Rule:
         window = entry.get("window", DEFAULT_WINDOW)
         if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 40:
             raise RuleFileError(f"{where}: window must be an integer from 0 to 40")
-        if not all(isinstance(h, str) for h in hits + passes):
-            raise RuleFileError(f"{where}: examples of a text rule are strings")
+        if not all(isinstance(h, str | dict) for h in hits + passes):
+            raise RuleFileError(
+                f"{where}: examples of a text rule are strings or tables of posting fields"
+            )
         exceptions = _compile(entry.get("exceptions", []), fragments, f"{where} exceptions")
         always = _compile(entry.get("always", []), fragments, f"{where} always")
+        unless_trade = _compile(entry.get("unless_trade", []), fragments, f"{where} unless_trade")
         return Rule(
             kind=kind,
             patterns=patterns,
             exceptions=exceptions,
             always=always,
+            unless_trade=unless_trade,
             window=window,
             **common,
         )
     if kind == "pay":
-        if {"patterns", "exceptions", "always", "window"} & set(entry):
+        if {"patterns", "exceptions", "always", "unless_trade", "window"} & set(entry):
             raise RuleFileError(f"{where}: pay rules are computed and take no patterns")
         check, unit = entry.get("check"), entry.get("unit")
         if check not in PAY_CHECKS:
@@ -545,6 +678,21 @@ def _trade_names() -> tuple[tuple[str, refdata.Trade], ...]:
     return tuple(pairs)
 
 
+# Common names postings give that are not in trades.csv, with the trade whose wage guide fits.
+TRADE_ALIASES = {
+    "收银": "4-01-02-03",  # 收银员: 商品营业员
+    "收银员": "4-01-02-03",
+    "配菜": "4-03-02-99",  # 配菜, 打荷, 切配: 厨房帮工
+    "打荷": "4-03-02-99",
+    "切配": "4-03-02-99",
+    "帮厨": "4-03-02-99",
+    "氩弧焊": "6-18-02-04",  # welding processes named as the trade
+    "二保焊": "6-18-02-04",
+    "支模": "6-29-01-99",
+    "刮腻子": "6-29-04-99",
+}
+
+
 def resolve_trade(value: str | None) -> refdata.Trade | None:
     """The trade for a 大典 code or a trade name ("保洁", "电工", "小工"); None if unknown."""
     # An exact name wins, then the longest known name inside the value ("建筑小工" -> 小工),
@@ -558,6 +706,8 @@ def resolve_trade(value: str | None) -> refdata.Trade | None:
     except KeyError:
         pass
     wanted = normalise(value)
+    if wanted in TRADE_ALIASES:
+        return refdata.trade(TRADE_ALIASES[wanted])
     names = _trade_names()
     for name, trade in names:
         if name == wanted:
@@ -575,16 +725,32 @@ def resolve_trade(value: str | None) -> refdata.Trade | None:
 # -- pay ----------------------------------------------------------------------------------------
 
 _NUMBER = r"(\d{1,6}(?:\.\d{1,2})?)"
-_HOURS = re.compile(
-    r"(?:每天|每日|一天|日|白天|白班|夜班|晚班|上班)(?:工作|上班|干活|干)?(?:约|大概)?"
-    r"(\d{1,2}(?:\.\d)?)(?:个)?(?:小时|钟头|h)(?!\d)"
+_HOURS = (
+    # "每天8小时", "白班10个钟头"
+    re.compile(
+        r"(?:每天|每日|一天|日|白天|白班|夜班|晚班|上班)(?:上午|下午|晚上|早上|中午)?"
+        r"(?:工作|上班|干活|干)?(?:约|大概)?"
+        r"(\d{1,2}(?:\.\d)?)(?:个)?(?:小时|钟头|h(?!\d))"
+    ),
+    # "12小时一班", "每班10小时", "10个小时一天"
+    re.compile(r"(?<![\d.])(\d{1,2})(?:个)?(?:小时|钟头|h)(?:一班|一天|每班|每天|白班|夜班)"),
+    re.compile(r"(?:每班|一班)(\d{1,2})(?:个)?(?:小时|钟头|h(?!\d))"),
 )
-_DAILY_ESTIMATE = re.compile(
-    r"(?:一天|每天|日均|日收入|日入|每日)(?:大概|大约|平均|至少|约|能|可以|可|收入|挣|赚|拿|到手|工资)*"
-    + _NUMBER
-    + r"(?:元|块)"
+# A shift from the morning to the evening: "早8晚6", "早上8点到晚上8点", "早7点到下午5点",
+# "早五点到中午一点"; or "8:00-18:00".
+_SPAN = re.compile(
+    r"(?:早上?|上午|早晨|白天|白班)(\d{1,2})(?:点半?|:\d{2})?(?:钟)?(?:到|至|-|~|—)?"
+    r"(晚上?|下午|傍晚|中午)(\d{1,2})(?:点|:\d{2})?"
 )
+_CLOCK_SPAN = re.compile(r"(?<![\d:])(\d{1,2}):\d{2}(?:-|~|—|到|至)(\d{1,2}):\d{2}(?!\d)")
 _COUNT_UNITS = r"(?!\d|件|个|单|箱|斤|平|米|人|次|台|间|小时|分钟|公里|h|点|号|层|楼|栋|天|岁)"
+_DAILY_ESTIMATE = re.compile(
+    r"(?:一天|每天|日均|日收入|日入|每日)"
+    r"(?:大概|大约|平均|至少|约|能|可以|可|收入|挣|赚|拿|到手|工资|也就|就|才|最多|差不多|有)*"
+    + _NUMBER
+    + r"(?:-(\d{1,6}))?"
+    + _COUNT_UNITS
+)
 _STATED_PAY = (
     ("day", re.compile(r"(?:日结|日薪|日工资|日入|日赚|一天|每天)" + _NUMBER + _COUNT_UNITS)),
     ("hour", re.compile(r"(?:时薪|每小时|一小时)" + _NUMBER + _COUNT_UNITS)),
@@ -602,19 +768,49 @@ def _decimal(value: Any) -> Decimal | None:
     return result if result.is_finite() else None
 
 
+def _span_hours(text: str) -> Decimal | None:
+    """Working hours of a shift written as a span: "早8晚6" is 10 hours less a meal break."""
+    # Breaks are rarely stated: a span of 9 hours or more counts one hour less for lunch, and
+    # one of 11 hours or more ("早8晚8") two hours less (lunch and supper).
+    span = None
+    for match in _SPAN.finditer(text):
+        start, period, end = int(match.group(1)), match.group(2), int(match.group(3))
+        if period == "中午":
+            end = end + 12 if end <= 3 else end  # 中午一点 is 13:00, 中午十二点 12:00
+        elif end < 12:
+            end += 12
+        if start <= 12 and end > start:
+            span = end - start
+            break
+    if span is None:
+        for match in _CLOCK_SPAN.finditer(text):
+            start, end = int(match.group(1)), int(match.group(2))
+            if 0 <= start < end <= 24:
+                span = end - start
+                break
+    if span is None:
+        return None
+    span -= 2 if span >= 11 else 1 if span >= 9 else 0
+    return Decimal(span) if 1 <= span <= MAX_STATED_HOURS else None
+
+
 def _stated_hours(text: str) -> Decimal | None:
     """Daily hours stated in the (normalised) text, 1 to 12; None otherwise."""
-    for match in _HOURS.finditer(text):
-        hours = Decimal(match.group(1))
-        if 1 <= hours <= MAX_STATED_HOURS:
-            return hours
+    for pattern in _HOURS:
+        for match in pattern.finditer(text):
+            hours = Decimal(match.group(1))
+            if 1 <= hours <= MAX_STATED_HOURS:
+                return hours
     return None
 
 
 def _daily_estimate(text: str) -> Decimal | None:
-    """A piece-rate posting's own estimate of a day's earnings ("一天能挣200元")."""
+    """A piece-rate posting's own estimate of a day's earnings ("一天能挣200元", "七八十")."""
+    # A range counts at its top ("一天能挣70-80": 80), so only a day clearly too poor is flagged.
     match = _DAILY_ESTIMATE.search(text)
-    return Decimal(match.group(1)) if match else None
+    if not match:
+        return None
+    return Decimal(match.group(2) or match.group(1))
 
 
 def _stated_pay(text: str) -> list[tuple[Decimal, str]]:
@@ -640,8 +836,57 @@ def _money(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _minimum(posting: Posting, unit: str, hours: Decimal | None, on: date) -> Decimal | None:
-    region = posting.area_code or DEFAULT_REGION
+# Places a posting names in its text, for postings without an area_code: the cities and
+# counties of refdata by their full names, and the short names people write ("涧西", "二七")
+# except those that are everyday words too ("上街" is also "to go out", "新安" is in "重新安装",
+# "老城" and "中原" are generic). Also areas that are not counties of their own.
+_PLACE_ALIASES = {"郑东": "410100", "航空港": "410100", "港区": "410100", "伊滨": "410300"}
+_AMBIGUOUS_SHORT_NAMES = frozenset({"上街", "新安", "老城", "中原"})
+
+
+@cache
+def _place_names() -> tuple[tuple[str, str], ...]:
+    """(name, region code) pairs for the cities and counties on file, longest names first."""
+    pairs = dict(_PLACE_ALIASES)
+    for region in refdata.regions():
+        if region.level == "province":
+            continue
+        pairs.setdefault(region.name, region.code)
+        short = re.sub(r"(?:回族)?(?:区|县|市)$", "", region.name)
+        if len(short) >= 2 and short not in _AMBIGUOUS_SHORT_NAMES:
+            pairs.setdefault(short, region.code)
+    return tuple(sorted(pairs.items(), key=lambda pair: -len(pair[0])))
+
+
+@cache
+def _place_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(name) for name, _ in _place_names()))
+
+
+def _text_region(text: str) -> str | None:
+    """The region a posting's text names first ("洛阳涧西区..." -> 410305); None if none."""
+    # The first place named wins ("郑州到洛阳送货": 郑州). A city is narrowed to a county of
+    # its own named anywhere in the text ("洛阳 ... 嵩县": 嵩县, for its minimum-wage class).
+    codes = dict(_place_names())
+    found = [codes[m.group()] for m in _place_pattern().finditer(text)]
+    if not found:
+        return None
+    first = found[0]
+    if refdata.region(first).level == "city":
+        for code in found[1:]:
+            if refdata.region(code).parent == first:
+                return code
+    return first
+
+
+def _region(posting: Posting, text: str) -> str:
+    """The posting's area_code, else the place its text names, else DEFAULT_REGION."""
+    return posting.area_code or _text_region(text) or DEFAULT_REGION
+
+
+def _minimum(
+    region: str, unit: str, hours: Decimal | None, on: date, span: Decimal | None = None
+) -> Decimal | None:
     try:
         standard = refdata.minimum_wage(region, on)
     except (KeyError, refdata.NoMinimumWageError):
@@ -649,18 +894,46 @@ def _minimum(posting: Posting, unit: str, hours: Decimal | None, on: date) -> De
     if unit == "hour":
         return standard.hourly
     if unit == "month":
+        # The monthly standard is for 8-hour days. Other stated days scale it pro rata:
+        # "每天上午4小时，月薪2000" (half the standard), "每天12小时，月薪2500" (one and a half
+        # times; overtime premiums are not added, so only a clear shortfall is flagged).
+        day = hours or span
+        if day and day != HOURS_PER_DAY:
+            return (standard.monthly * day / HOURS_PER_DAY).quantize(Decimal("0.01"))
         return standard.monthly
-    return standard.hourly * hours if hours else standard.daily
+    if hours:
+        return standard.hourly * hours
+    if span and span > HOURS_PER_DAY:
+        # A full-time day from a shift span: the monthly standard per day for 8 hours, and the
+        # hours beyond at 150% (劳动法 art. 44).
+        overtime = (span - HOURS_PER_DAY) * standard.daily / HOURS_PER_DAY * OVERTIME_RATE
+        return (standard.daily + overtime).quantize(Decimal("0.01"))
+    return standard.daily
 
 
-def _guide(posting: Posting) -> refdata.WageGuide | None:
+def _guide(posting: Posting, region: str = DEFAULT_REGION) -> refdata.WageGuide | None:
     trade = resolve_trade(posting.trade)
     if trade is None:
         return None
     try:
-        return refdata.wage_guide(posting.area_code or DEFAULT_REGION, trade.code)
+        return refdata.wage_guide(region, trade.code)
     except KeyError:
         return None
+
+
+# Learners and part days: a skilled trade may pay less ("焊工学徒", "跟师傅干", "半天活").
+_LEARNER = re.compile(
+    r"学徒|徒弟|学员|跟(?:着)?师傅|学手艺|学技术|打下手|帮工|小工|助手|副手|零基础|新手|半天|跟车"
+    r"|不会的?(?:可以|能|也)?(?:教|学|带)|包教"
+)
+
+
+def _skilled(posting: Posting, text: str) -> bool:
+    """A skilled trade, paid as a full practitioner (not a learner, not a part day)."""
+    trade = resolve_trade(posting.trade)
+    if trade is None or not (trade.group in SKILLED_GROUPS or trade.code in SKILLED_TRADES):
+        return False
+    return not _LEARNER.search(text)
 
 
 def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[str, str]]]:
@@ -678,12 +951,14 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
         hours = _stated_hours(text)
     if hours is not None and hours > MAX_STATED_HOURS:
         hours = None  # a 24-hour or live-in day counts standby and rest: use the monthly standard
+    span = None if hours else _span_hours(text)
     if unit == "piece":
         amount, unit = _daily_estimate(text), "day"
-    guide = _guide(posting)
-    convert_hours = hours or HOURS_PER_DAY
+    region = _region(posting, text)
+    guide = _guide(posting, region)
+    convert_hours = hours or span or HOURS_PER_DAY
     if amount is not None and unit in ("hour", "day", "month"):
-        minimum = _minimum(posting, unit, hours, on)
+        minimum = _minimum(region, unit, hours, on, span)
         below_minimum = minimum is not None and amount < minimum
         if below_minimum:
             add("below_minimum", unit, pay=amount, minimum=minimum)
@@ -693,21 +968,52 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
                 add("too_high", guide.unit, pay=value, median=guide.median)
             elif value > guide.high * GUIDE_HIGH_FACTOR:
                 add("above_guide", guide.unit, pay=value, high=guide.high)
+            elif value > guide.median * BAIT_FACTOR:
+                add("bait", guide.unit, pay=value, median=guide.median)
             elif value < guide.low * GUIDE_LOW_SHARE and not below_minimum:
                 add("below_guide", guide.unit, pay=value, low=guide.low)
-    if guide is not None:  # pay written in the text may differ from the pay field
-        for stated, stated_unit in _stated_pay(text):
+            elif (
+                value < guide.low * SKILLED_LOW_SHARE
+                and not below_minimum
+                and _skilled(posting, text)
+            ):
+                add("below_skilled_guide", guide.unit, pay=value, low=guide.low)
+        else:
+            value = _convert(amount, unit, "day", convert_hours)
+            if value > NO_GUIDE_DAY_CEILING:
+                add("no_guide_too_high", "day", pay=value, ceiling=NO_GUIDE_DAY_CEILING)
+    for stated, stated_unit in _stated_pay(text):  # pay written in the text may differ
+        if guide is not None:
             value = _convert(stated, stated_unit, guide.unit, convert_hours)
             if value > guide.median * SCAM_FACTOR:
                 add("too_high", guide.unit, pay=value, median=guide.median)
+            elif value > guide.median * BAIT_FACTOR and not any(
+                rule.category == "scam_pay_too_high" for rule, _ in found
+            ):
+                add("bait", guide.unit, pay=value, median=guide.median)
+        else:
+            value = _convert(stated, stated_unit, "day", convert_hours)
+            if value > NO_GUIDE_DAY_CEILING:
+                add("no_guide_too_high", "day", pay=value, ceiling=NO_GUIDE_DAY_CEILING)
     return found
 
 
 # -- screening ----------------------------------------------------------------------------------
 
 
-def _matches(rule: Rule, text: str) -> bool:
+def _trade_text(posting: Posting) -> str:
+    """What `unless_trade` patterns see: the trade as given, its 大典 names, and the title."""
+    trade = resolve_trade(posting.trade)
+    names = [posting.trade or "", posting.title or ""]
+    if trade is not None:
+        names += [trade.name, trade.common_name]
+    return normalise(" ".join(names))
+
+
+def _matches(rule: Rule, text: str, trade_text: str = "") -> bool:
     """True when a pattern matches and no exception matches within the window around it."""
+    if any(pattern.search(trade_text) for pattern in rule.unless_trade):
+        return False
     if any(pattern.search(text) for pattern in rule.always):
         return True
     for pattern in rule.patterns:
@@ -739,7 +1045,8 @@ def decide(findings: Iterable[Finding]) -> str:
 def screen(posting: Posting, *, today: date | None = None) -> ScreeningResult:
     """Screen a posting: text rules on its title and description, then the pay rules."""
     text = normalise(f"{posting.title or ''}\n{posting.description or ''}")
-    findings = [_finding(r) for r in rules() if r.kind == "text" and _matches(r, text)]
+    trade_text = _trade_text(posting)
+    findings = [_finding(r) for r in rules() if r.kind == "text" and _matches(r, text, trade_text)]
     for rule, params in _pay_checks(posting, text, today or date.today()):
         findings.append(_finding(rule, params))
     return ScreeningResult(decision=decide(findings), findings=tuple(findings))
