@@ -7,9 +7,11 @@ should name) and sometimes "note".
 
 corpus.jsonl was written alongside the first rules. blind_2 ... blind_8 were each written before
 the rules were changed for them, to estimate how the rules do on wording they have not seen (the
-figures are in README.md); once measured they stay here as regression sets. blind_9 was written by
-an independent writer who never saw the rules: 150 clean postings (many of them near misses) and
-150 bad ones, 10 in each category but child_labour, religion and appearance.
+figures are in README.md); once measured they stay here as regression sets. blind_9 and blind_10
+were each written by an independent writer who never saw the rules: 150 clean postings (many of
+them near misses) and 150 bad ones, 10 in each category but child_labour, religion and appearance.
+blind_11 came from a third independent writer (160 clean, 160 bad), measured before the rules
+were changed for it (recall 0.875, 6 clean flagged).
 """
 
 from __future__ import annotations
@@ -29,14 +31,19 @@ from webapp.screening.engine import CATEGORIES
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "corpus.jsonl"
-BLIND_SETS = sorted(HERE.glob("blind_*.jsonl"))
+BLIND_SETS = sorted(HERE.glob("blind_*.jsonl"), key=lambda p: int(p.stem.split("_")[1]))
 LABELLED = [CORPUS, *BLIND_SETS]
 TODAY = date(2026, 6, 1)
 CATEGORIES_COVERED = set(CATEGORIES)  # every category has bad postings in the corpus
 MIN_RECALL = 0.95
 MAX_FALSE_POSITIVES = 0.05
-# fee postings each file holds at least (blind_9 has 10 per category)
-MIN_FEE_POSTINGS = {"corpus.jsonl": 30, "blind_9.jsonl": 10}
+# fee postings each file holds at least (blind_9 and blind_10 have 10 per category)
+MIN_FEE_POSTINGS = {
+    "corpus.jsonl": 30,
+    "blind_9.jsonl": 10,
+    "blind_10.jsonl": 10,
+    "blind_11.jsonl": 10,
+}
 
 
 def _rows(path: Path = CORPUS) -> list[dict]:
@@ -86,7 +93,7 @@ def test_the_corpus_is_big_enough_and_covers_every_category():
 
 
 def test_the_blind_sets_are_well_formed():
-    assert [p.name for p in BLIND_SETS] == [f"blind_{n}.jsonl" for n in range(2, 10)]
+    assert [p.name for p in BLIND_SETS] == [f"blind_{n}.jsonl" for n in range(2, 12)]
     ids = [row["id"] for path in LABELLED for row in _rows(path)]
     assert len(set(ids)) == len(ids)
     for path in BLIND_SETS:

@@ -80,14 +80,15 @@ HOURS_PER_DAY = Decimal(8)  # converts between hour and day rates when no hours 
 MAX_STATED_HOURS = Decimal(12)  # "24小时陪护" counts rest time: longer days are not used
 GUIDE_LOW_SHARE = Decimal("0.5")  # below half the guide's low end: review
 # A skilled trade (a certificate or years of practice: 焊工, 电工, 木工, 钢筋工, 司机, 厨师...)
-# paid below 70% of its guide's low end is reviewed too, unless the posting takes learners
+# paid below 75% of its guide's low end is reviewed too, unless the posting takes learners
 # (学徒, 跟师傅, 新手) or a part of a day (半天), which are paid less.
-SKILLED_LOW_SHARE = Decimal("0.7")
+SKILLED_LOW_SHARE = Decimal("0.75")
 SKILLED_GROUPS = frozenset(
     {"construction_structure", "construction_finish", "electrical", "pipe_metal", "driving"}
     | {"repair"}
 )
-SKILLED_TRADES = frozenset({"4-03-02-01", "4-03-02-02"})  # 中式烹调师, 中式面点师
+# 中式烹调师, 中式面点师, and 育婴员 (月嫂 and 育儿嫂 work with a 育婴员 or 母婴护理 certificate)
+SKILLED_TRADES = frozenset({"4-03-02-01", "4-03-02-02", "4-10-01-02"})
 GUIDE_HIGH_FACTOR = Decimal(3)  # above three times the guide's high end: review
 SCAM_FACTOR = Decimal(5)  # above five times the guide median: review as a likely scam
 BAIT_FACTOR = Decimal(3)  # above three times the guide median: review as bait (no figures shown)
@@ -373,6 +374,10 @@ _HOMOPHONES = (
     (re.compile(r"(?<![a-z])yi(?=肝)|(?<![a-z])乙(?=gan)"), "乙"),
     (re.compile(r"(?<=乙)gan"), "肝"),
     (re.compile(r"(?<![a-z])wei(?=信)|(?<![a-z])weixin(?![a-z])|(?<![a-z])wechat(?![a-z])"), "微"),
+    # chat abbreviations: "sfz交前台" (身份证), "bm勿扰" (宝妈), "交yj200" (押金)
+    (re.compile(r"(?<![a-z])sfz(?![a-z])"), "身份证"),
+    (re.compile(r"(?<![a-z])bm(?=勿|不|免|别|谢绝|优先|就|也|的|们)"), "宝妈"),
+    (re.compile(r"(?<=[交缴付收退押])yj(?![a-z])|(?<![a-z])yj(?=\d|元|块)"), "押金"),
 )
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _CN_DIGITS |= {"八": 8, "九": 9}
@@ -390,7 +395,7 @@ _NUMERAL_GAP = re.compile(
 _CN_NUMBER = re.compile(
     rf"(?:(?<=日结|日薪|月薪|时薪|月入|日入|日赚|年龄|不满|超过)|(?<=不超过|不大于))"
     rf"[{_CN_CHARS}]+"
-    rf"|(?<![{_CN_CHARS}几数])[{_CN_CHARS}]+(?=周岁|岁|元|块|点钟|点半?|个?小时|个?钟头)"
+    rf"|(?<![{_CN_CHARS}几数])[{_CN_CHARS}]+(?=周岁|岁|元|块|点钟|点半?|个?小时|个?钟头|个钟|个点)"
 )
 # Any other numeral with a unit in it ("四十五", "一百三", "两千"), not the words 十分, 十足,
 # 十字绣, 十佳, 十大, 几十, 数十, 百分之 and not a run that starts with a unit ("万一").
@@ -690,6 +695,10 @@ TRADE_ALIASES = {
     "二保焊": "6-18-02-04",
     "支模": "6-29-01-99",
     "刮腻子": "6-29-04-99",
+    "月嫂": "4-10-01-02",  # 月嫂 (母婴护理员) is not on file: the 育婴员 guide is the nearest
+    "母婴护理": "4-10-01-02",
+    "母婴护理员": "4-10-01-02",
+    "金牌月嫂": "4-10-01-02",
 }
 
 
@@ -725,21 +734,29 @@ def resolve_trade(value: str | None) -> refdata.Trade | None:
 # -- pay ----------------------------------------------------------------------------------------
 
 _NUMBER = r"(\d{1,6}(?:\.\d{1,2})?)"
+# An hour, as people write it: "小时", "个钟头", "个钟" and "个点" ("干12个钟", "10个点"), "h".
+_HOUR = r"(?:个?(?:小时|钟头)|个(?:钟|点)(?![钟半头\d])|h(?![\da-z]))"
 _HOURS = (
-    # "每天8小时", "白班10个钟头"
+    # "每天8小时", "白班10个钟头", "每天工作时间10小时"
     re.compile(
         r"(?:每天|每日|一天|日|白天|白班|夜班|晚班|上班)(?:上午|下午|晚上|早上|中午)?"
-        r"(?:工作|上班|干活|干)?(?:约|大概)?"
-        r"(\d{1,2}(?:\.\d)?)(?:个)?(?:小时|钟头|h(?!\d))"
+        r"(?:工作|上班|干活|干|做)?(?:时间|时长)?(?:约|大概|大约|差不多)?"
+        rf"(\d{{1,2}}(?:\.\d)?){_HOUR}"
     ),
     # "12小时一班", "每班10小时", "10个小时一天"
-    re.compile(r"(?<![\d.])(\d{1,2})(?:个)?(?:小时|钟头|h)(?:一班|一天|每班|每天|白班|夜班)"),
-    re.compile(r"(?:每班|一班)(\d{1,2})(?:个)?(?:小时|钟头|h(?!\d))"),
+    re.compile(rf"(?<![\d.])(\d{{1,2}}){_HOUR}(?:一班|一天|每班|每天|白班|夜班)"),
+    re.compile(rf"(?:每班|一班)(\d{{1,2}}){_HOUR}"),
+    # "一天100 干12个钟", "要站10个小时": the hours worked, after a verb
+    re.compile(
+        r"(?:干|做|站|熬|工作|上班|干活)(?:满|够|足)?(?:约|大概|大约|差不多)?"
+        rf"(\d{{1,2}}(?:\.\d)?){_HOUR}"
+    ),
 )
 # A shift from the morning to the evening: "早8晚6", "早上8点到晚上8点", "早7点到下午5点",
 # "早五点到中午一点"; or "8:00-18:00".
 _SPAN = re.compile(
-    r"(?:早上?|上午|早晨|白天|白班)(\d{1,2})(?:点半?|:\d{2})?(?:钟)?(?:到|至|-|~|—)?"
+    r"(?:早上?|上午|早晨|白天|白班)(\d{1,2})(?:点半?|:\d{2})?(?:钟)?"
+    r"(?:上班|开工|开始|干活|干|做|一直干?)?(?:到|至|-|~|—)?"
     r"(晚上?|下午|傍晚|中午)(\d{1,2})(?:点|:\d{2})?"
 )
 _CLOCK_SPAN = re.compile(r"(?<![\d:])(\d{1,2}):\d{2}(?:-|~|—|到|至)(\d{1,2}):\d{2}(?!\d)")
@@ -749,6 +766,7 @@ _DAILY_ESTIMATE = re.compile(
     r"(?:大概|大约|平均|至少|约|能|可以|可|收入|挣|赚|拿|到手|工资|也就|就|才|最多|差不多|有)*"
     + _NUMBER
     + r"(?:-(\d{1,6}))?"
+    + r"(?!-)"  # "一天四五十单" is 40-50 orders, not 40 yuan
     + _COUNT_UNITS
 )
 _STATED_PAY = (
@@ -801,6 +819,22 @@ def _stated_hours(text: str) -> Decimal | None:
             hours = Decimal(match.group(1))
             if 1 <= hours <= MAX_STATED_HOURS:
                 return hours
+    return None
+
+
+# A contract of so many days paid as one sum: "月嫂单 26天", "单期：26天", "42天单", "26天一单".
+_CONTRACT_DAYS = re.compile(
+    r"(?:单期|一单|每单|(?<=嫂)单|(?<=月子)单)(?:是|为|共|周期)?(\d{2})天|(?<![\d.])(\d{2})天(?:一)?单"
+)
+MIN_CONTRACT_DAYS, MAX_CONTRACT_DAYS = 20, 60
+
+
+def _contract_days(text: str) -> Decimal | None:
+    """The days of a 单 paid as one sum (月嫂: 26 or 42 days); None if the text states none."""
+    for match in _CONTRACT_DAYS.finditer(text):
+        days = int(match.group(1) or match.group(2))
+        if MIN_CONTRACT_DAYS <= days <= MAX_CONTRACT_DAYS:
+            return Decimal(days)
     return None
 
 
@@ -952,18 +986,26 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
     if hours is not None and hours > MAX_STATED_HOURS:
         hours = None  # a 24-hour or live-in day counts standby and rest: use the monthly standard
     span = None if hours else _span_hours(text)
+    # A sum for a 单 of so many days (月嫂 "3000元/单", 单期26天) is that many days' pay: per
+    # day for the guide. The monthly minimum still applies to a monthly figure as it stands.
+    days = _contract_days(text) if unit in ("month", "piece") else None
     if unit == "piece":
-        amount, unit = _daily_estimate(text), "day"
+        if days and amount is not None:
+            amount, unit, days = amount / days, "day", None
+        else:
+            amount, unit = _daily_estimate(text), "day"
     region = _region(posting, text)
     guide = _guide(posting, region)
     convert_hours = hours or span or HOURS_PER_DAY
     if amount is not None and unit in ("hour", "day", "month"):
+        # what the guide sees: a month on a 单 of so many days counts per day
+        rate, rate_unit = (amount / days, "day") if days else (amount, unit)
         minimum = _minimum(region, unit, hours, on, span)
         below_minimum = minimum is not None and amount < minimum
         if below_minimum:
             add("below_minimum", unit, pay=amount, minimum=minimum)
         if guide is not None:
-            value = _convert(amount, unit, guide.unit, convert_hours)
+            value = _convert(rate, rate_unit, guide.unit, convert_hours)
             if value > guide.median * SCAM_FACTOR:
                 add("too_high", guide.unit, pay=value, median=guide.median)
             elif value > guide.high * GUIDE_HIGH_FACTOR:
@@ -979,7 +1021,7 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
             ):
                 add("below_skilled_guide", guide.unit, pay=value, low=guide.low)
         else:
-            value = _convert(amount, unit, "day", convert_hours)
+            value = _convert(rate, rate_unit, "day", convert_hours)
             if value > NO_GUIDE_DAY_CEILING:
                 add("no_guide_too_high", "day", pay=value, ceiling=NO_GUIDE_DAY_CEILING)
     for stated, stated_unit in _stated_pay(text):  # pay written in the text may differ
@@ -999,6 +1041,15 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
 
 
 # -- screening ----------------------------------------------------------------------------------
+
+
+def _posting_text(posting: Posting) -> str:
+    """What the patterns see: the title and the description, each normalised, a space apart."""
+    # The title is read apart from the description, so that a title ending in a refusal does
+    # not run into the place the description starts with ("保安 身份证只看不收" + "郑州…" is not
+    # "不收郑州").
+    parts = (normalise(posting.title or ""), normalise(posting.description or ""))
+    return " ".join(part for part in parts if part)
 
 
 def _trade_text(posting: Posting) -> str:
@@ -1044,7 +1095,7 @@ def decide(findings: Iterable[Finding]) -> str:
 
 def screen(posting: Posting, *, today: date | None = None) -> ScreeningResult:
     """Screen a posting: text rules on its title and description, then the pay rules."""
-    text = normalise(f"{posting.title or ''}\n{posting.description or ''}")
+    text = _posting_text(posting)
     trade_text = _trade_text(posting)
     findings = [_finding(r) for r in rules() if r.kind == "text" and _matches(r, text, trade_text)]
     for rule, params in _pay_checks(posting, text, today or date.today()):
