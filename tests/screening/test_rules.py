@@ -251,17 +251,25 @@ def test_stated_hours_survive_the_pay_written_after_them():
     ]
 
 
-def test_a_shift_span_is_held_to_the_full_time_day_with_overtime():
-    # 早8晚8: 12 hours less 2 for meals = 10; 96.55 + 2 h x 96.55 / 8 x 1.5 = 132.76.
+def test_a_shift_span_is_held_to_the_hourly_minimum_for_its_hours():
+    # Policy (README): a gig over a stated span is paid for its hours at the hourly minimum
+    # (20.6 in 郑州); a meal break is deducted only when the posting states one.
     def day(pay, description):
         return codes({"pay_amount": pay, "pay_unit": "day", "description": description})
 
-    assert engine._span_hours(normalise("早八点到晚八点")) == Decimal(10)
+    assert engine._span_hours(normalise("早八点到晚八点")) == Decimal(12)
     assert engine._span_hours(normalise("早7点到下午3点")) == Decimal(8)
-    assert engine._span_hours(normalise("8:00-18:00")) == Decimal(9)
+    assert engine._span_hours(normalise("8:00-18:00")) == Decimal(10)
+    assert engine._span_hours(normalise("早9点到晚7点，中午休息1小时")) == Decimal(9)
+    assert engine._span_hours(normalise("早8点到晚6点，中间歇一个半小时")) == Decimal("8.5")
+    assert engine._span_hours(normalise("早8晚8，午休半小时")) == Decimal("11.5")
     assert day("130", "早八点到晚八点，日结") == ["pay_below_minimum_day"]
-    assert day("150", "早8点到晚8点，中午休息") == []
-    assert day("150", "早上6点到下午2点") == []  # 8 hours: the monthly standard per day
+    assert day("100", "早6点到下午2点，一天100") == ["pay_below_minimum_day"]  # 8 h: 164.80
+    assert day("120", "早9点到晚7点 一天120") == ["pay_below_minimum_day"]  # 10 h: 206
+    assert day("180", "早9点到晚7点，中午休息1小时") == ["pay_below_minimum_day"]  # 185.40
+    assert day("190", "早9点到晚7点，中午休息1小时") == []
+    assert day("170", "早上6点到下午2点") == []  # 8 h: 164.80
+    assert day("200", "早8点到晚6点，中间歇一个半小时") == []  # 8.5 h: 175.10
 
 
 def test_piece_rates_are_checked_only_on_a_stated_estimate():
@@ -310,7 +318,7 @@ def test_hours_are_read_in_everyday_units():
     for text in ("一天100 干12个钟", "每天干十二个钟头", "一天干10个点", "每天工作时间12小时"):
         assert engine._stated_hours(normalise(text)) in (Decimal(10), Decimal(12)), text
     assert engine._stated_hours(normalise("早上8点上班")) is None
-    assert engine._span_hours(normalise("早7点干到晚7点")) == Decimal(10)
+    assert engine._span_hours(normalise("早7点干到晚7点")) == Decimal(12)
     day = {"pay_amount": "100", "pay_unit": "day", "description": "郑州北三环搬运 一天100 干12个钟"}
     assert codes(day) == ["pay_below_minimum_day"]
 
@@ -338,12 +346,14 @@ def test_skilled_trades_far_below_the_guide_are_reviewed_unless_learners():
             {"trade": trade, "pay_amount": pay, "pay_unit": "day", "description": description}
         )
 
-    # 焊工 in 郑州: low 260. Below half (130) is pay_below_guide_day; below 75% (195) this rule.
+    # 焊工 in 郑州: low 260. Below half (130) is pay_below_guide_day; below 80% (208) this rule.
     assert day("焊工", "150", "郑州经开区，持焊工证") == ["pay_below_skilled_guide_day"]
     assert day("焊工", "180") == ["pay_below_skilled_guide_day"]
     assert day("焊工", "120") == ["pay_below_guide_day"]
     assert day("焊工", "190") == ["pay_below_skilled_guide_day"]
-    assert day("焊工", "200") == []
+    assert day("焊工", "200") == ["pay_below_skilled_guide_day"]
+    assert day("焊工", "210") == []
+    assert day("汽修工", "150", "洗车店洗车工") == []  # unskilled work filed under 汽修
     assert day("焊工", "150", "焊工学徒，跟师傅学") == []
     assert day("电工", "120", "维修铁门，半天活") == []
     # not a skilled trade: 保安 (low 120) at 75 is only checked against half the low end
@@ -431,7 +441,9 @@ def test_pay_written_in_the_text_is_checked_against_the_guide():
 def test_pay_far_above_the_guide_median_is_reviewed_as_bait():
     # 普工 (hour guide 21/24/28): 80 an hour is more than 3 x 24 but not 3 x 28 nor 5 x 24.
     assert codes({"trade": "普工", "pay_amount": "80", "pay_unit": "hour"}) == ["pay_bait_hour"]
-    assert codes({"trade": "普工", "pay_amount": "60", "pay_unit": "hour"}) == []
+    # paid by the hour against an hourly guide: bait above 2 x the median (48)
+    assert codes({"trade": "普工", "pay_amount": "60", "pay_unit": "hour"}) == ["pay_bait_hour"]
+    assert codes({"trade": "普工", "pay_amount": "45", "pay_unit": "hour"}) == []
     # pay claimed in the text counts too, once
     found = codes({"trade": "服务员", "pay_amount": "150", "pay_unit": "day", "title": "日入500"})
     assert found.count("pay_bait_day") == 1
@@ -483,11 +495,18 @@ def test_education_is_not_flagged_where_the_work_needs_schooling(trade, title, f
     assert ("education" in found) is flagged
 
 
-def test_age_caps_of_fifty_are_reviewed_outside_building_sites():
-    text = {"description": "年龄50岁以下，身体健康"}
-    assert codes({"trade": "保洁", **text}) == ["age_cap_outside_sites"]
-    assert codes({"trade": "小工", **text}) == []
-    assert codes({"trade": "钢筋工", **text}) == []
+def test_age_caps_of_fifty_to_sixty_are_reviewed_unless_a_law_sets_them():
+    # Policy (README): building sites included; only 交规 (drivers) and 特种作业/高处作业.
+    for description in ("年龄50岁以下，身体健康", "55岁以下", "60岁以下身体健康", "退休的不要"):
+        assert codes({"trade": "保洁", "description": description}), description
+    assert codes({"trade": "小工", "description": "年龄50岁以下"}) == ["age_cap_outside_sites"]
+    assert codes({"trade": "促销员", "description": "需1990年以后出生"}) == ["age_wording"]
+    assert codes({"trade": "司机", "title": "大客车司机", "description": "60周岁以下"}) == []
+    assert codes({"trade": "架子工", "description": "60岁以下，持证"}) == []
+    # ranges that restate the legal working age pass; one ending at 55 does not
+    assert codes({"trade": "普工", "description": "18-60岁"}) == []
+    assert codes({"trade": "普工", "description": "年满18周岁，60周岁以下"}) == []
+    assert codes({"trade": "外卖骑手", "description": "18-55岁"}) == ["age_window"]
 
 
 # -- trades ------------------------------------------------------------------------------------

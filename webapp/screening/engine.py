@@ -7,12 +7,12 @@ Pay rules compare the posting's pay with the local minimum wage and the 工资�
 Which minimum applies to a day rate (documented in README.md): the 非全日制 hourly minimum times
 the daily hours when the posting states them (the `daily_hours` field, else "每天8小时",
 "12小时一班" and the like in the text, 1 to 12 hours); for a shift written as a span ("早8晚8")
-the full-time day, monthly minimum / 21.75 for 8 hours plus the hours beyond at 150%; otherwise
-the monthly minimum / 21.75 (refdata `MinimumWage.daily`). An hourly rate is held to the hourly
-minimum, a monthly one to the monthly minimum (pro rata when the days stated are not 8 hours);
-a piece rate is only checked when the text states a daily estimate ("一天能挣200元",
-"一天也就七八十"). The region is the posting's area_code, else the place its text names first,
-else 郑州.
+the hourly minimum times the span's hours, less a meal break only when one is stated ("中午休息
+1小时"); otherwise the monthly minimum / 21.75 (refdata `MinimumWage.daily`). An hourly rate is
+held to the hourly minimum, a monthly one to the monthly minimum (pro rata when the days stated
+are not 8 hours); a piece rate is only checked when the text states a daily estimate
+("一天能挣200元", "一天也就七八十"). The region is the posting's area_code, else the place its
+text names first, else 郑州.
 
 Plain Python and deterministic: no Flask app is needed. Reasons are flask_babel lazy strings
 (rendered in the current locale when used) with the plain Chinese text alongside for the CLI.
@@ -82,7 +82,7 @@ GUIDE_LOW_SHARE = Decimal("0.5")  # below half the guide's low end: review
 # A skilled trade (a certificate or years of practice: 焊工, 电工, 木工, 钢筋工, 司机, 厨师...)
 # paid below 75% of its guide's low end is reviewed too, unless the posting takes learners
 # (学徒, 跟师傅, 新手) or a part of a day (半天), which are paid less.
-SKILLED_LOW_SHARE = Decimal("0.75")
+SKILLED_LOW_SHARE = Decimal("0.8")
 SKILLED_GROUPS = frozenset(
     {"construction_structure", "construction_finish", "electrical", "pipe_metal", "driving"}
     | {"repair"}
@@ -92,10 +92,13 @@ SKILLED_TRADES = frozenset({"4-03-02-01", "4-03-02-02", "4-10-01-02"})
 GUIDE_HIGH_FACTOR = Decimal(3)  # above three times the guide's high end: review
 SCAM_FACTOR = Decimal(5)  # above five times the guide median: review as a likely scam
 BAIT_FACTOR = Decimal(3)  # above three times the guide median: review as bait (no figures shown)
+# An hourly rate for work with an hourly guide (分拣, 普工: 时薪55, 时薪70) is bait above twice
+# the median: an hour's pay has no long-day or overtime share to explain a high figure.
+HOURLY_BAIT_FACTOR = Decimal(2)
 # A posting without a wage guide (a trade not on file: 兼职, 月嫂, 打字员...; or a city without
 # guides): a day's pay above this is bait. No guide median on file exceeds 400 a day.
 NO_GUIDE_DAY_CEILING = Decimal(1200)
-OVERTIME_RATE = Decimal("1.5")  # 劳动法 art. 44: hours beyond 8 on a working day
+
 
 # Pay checks and the placeholders their messages may use.
 PAY_CHECKS = {
@@ -760,6 +763,11 @@ _SPAN = re.compile(
     r"(晚上?|下午|傍晚|中午)(\d{1,2})(?:点|:\d{2})?"
 )
 _CLOCK_SPAN = re.compile(r"(?<![\d:])(\d{1,2}):\d{2}(?:-|~|—|到|至)(\d{1,2}):\d{2}(?!\d)")
+# A break the posting states inside a span: "中午休息1小时", "午休半小时", "吃饭休息一个小时".
+_BREAK = re.compile(
+    r"(?:中午|午间|午饭|吃饭|中间|饭点)?(?:休息|午休|歇)(?:时间)?"
+    r"(?:(\d(?:\.5)?)(?:个)?(?:小时|钟头|个钟|h)|(1|一)个半(?:小时|钟头)|半(?:个)?小时)"
+)
 _COUNT_UNITS = r"(?!\d|件|个|单|箱|斤|平|米|人|次|台|间|小时|分钟|公里|h|点|号|层|楼|栋|天|岁)"
 _DAILY_ESTIMATE = re.compile(
     r"(?:一天|每天|日均|日收入|日入|每日)"
@@ -787,9 +795,9 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _span_hours(text: str) -> Decimal | None:
-    """Working hours of a shift written as a span: "早8晚6" is 10 hours less a meal break."""
-    # Breaks are rarely stated: a span of 9 hours or more counts one hour less for lunch, and
-    # one of 11 hours or more ("早8晚8") two hours less (lunch and supper).
+    """Working hours of a shift written as a span: "早8晚6" is 10 hours, less a stated break."""
+    # Policy (README): a gig is paid for the hours it takes. A meal break is deducted only when
+    # the posting states one ("中午休息1小时", "午休半小时"); a span alone counts in full.
     span = None
     for match in _SPAN.finditer(text):
         start, period, end = int(match.group(1)), match.group(2), int(match.group(3))
@@ -808,8 +816,13 @@ def _span_hours(text: str) -> Decimal | None:
                 break
     if span is None:
         return None
-    span -= 2 if span >= 11 else 1 if span >= 9 else 0
-    return Decimal(span) if 1 <= span <= MAX_STATED_HOURS else None
+    hours = Decimal(span)
+    for match in _BREAK.finditer(text):
+        if match.group(2):
+            hours -= Decimal("1.5")
+        else:
+            hours -= Decimal("0.5") if match.group(1) is None else Decimal(match.group(1))
+    return hours if 1 <= hours <= MAX_STATED_HOURS else None
 
 
 def _stated_hours(text: str) -> Decimal | None:
@@ -937,11 +950,10 @@ def _minimum(
         return standard.monthly
     if hours:
         return standard.hourly * hours
-    if span and span > HOURS_PER_DAY:
-        # A full-time day from a shift span: the monthly standard per day for 8 hours, and the
-        # hours beyond at 150% (劳动法 art. 44).
-        overtime = (span - HOURS_PER_DAY) * standard.daily / HOURS_PER_DAY * OVERTIME_RATE
-        return (standard.daily + overtime).quantize(Decimal("0.01"))
+    if span:
+        # Policy (README): a gig over a stated span is held to the hourly minimum for the
+        # hours of the span ("早6点到下午2点，一天100" is 8 hours: 164.80).
+        return (standard.hourly * span).quantize(Decimal("0.01"))
     return standard.daily
 
 
@@ -955,10 +967,12 @@ def _guide(posting: Posting, region: str = DEFAULT_REGION) -> refdata.WageGuide 
         return None
 
 
-# Learners and part days: a skilled trade may pay less ("焊工学徒", "跟师傅干", "半天活").
+# Learners and part days: a skilled trade may pay less ("焊工学徒", "跟师傅干", "半天活");
+# so does unskilled work filed under a skilled trade (洗车 under 汽修).
 _LEARNER = re.compile(
     r"学徒|徒弟|学员|跟(?:着)?师傅|学手艺|学技术|打下手|帮工|小工|助手|副手|零基础|新手|半天|跟车"
     r"|不会的?(?:可以|能|也)?(?:教|学|带)|包教"
+    r"|洗车"  # a 洗车 job filed under 汽修 is unskilled work, not a repairer's day
 )
 
 
@@ -1010,7 +1024,9 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
                 add("too_high", guide.unit, pay=value, median=guide.median)
             elif value > guide.high * GUIDE_HIGH_FACTOR:
                 add("above_guide", guide.unit, pay=value, high=guide.high)
-            elif value > guide.median * BAIT_FACTOR:
+            elif value > guide.median * BAIT_FACTOR or (
+                rate_unit == guide.unit == "hour" and value > guide.median * HOURLY_BAIT_FACTOR
+            ):
                 add("bait", guide.unit, pay=value, median=guide.median)
             elif value < guide.low * GUIDE_LOW_SHARE and not below_minimum:
                 add("below_guide", guide.unit, pay=value, low=guide.low)
