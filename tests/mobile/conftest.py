@@ -202,3 +202,15 @@ def verified_employer(app, make_market, make_staff):
             )
 
     return make
+
+
+@pytest.fixture
+def station(make_market):
+    """An active station with its public contact details."""
+    return make_market(
+        name="测试街道零工服务站",
+        address="金水路100号",
+        hotline="0371-66668888",
+        complaint_channel="拨打12333或到服务站窗口",
+        opening_hours="每天 7:00-18:00",
+    )

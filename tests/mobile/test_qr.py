@@ -23,18 +23,6 @@ GIG_STATUSES = ["draft", "pending_review", "open", "filled", "closed", "expired"
 
 
 @pytest.fixture
-def station(make_market):
-    """An active station with its public contact details."""
-    return make_market(
-        name="测试街道零工服务站",
-        address="金水路100号",
-        hotline="0371-66668888",
-        complaint_channel="拨打12333或到服务站窗口",
-        opening_hours="每天 7:00-18:00",
-    )
-
-
-@pytest.fixture
 def make_gig(app):
     """A verified enterprise's gig in a status: make_gig(market_id, status) -> public_id."""
     from webapp.models import Employer, Gig

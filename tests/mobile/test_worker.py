@@ -22,18 +22,6 @@ FULL_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 @pytest.fixture
-def station(make_market):
-    """An active station with its public contact details."""
-    return make_market(
-        name="测试街道零工服务站",
-        address="金水路100号",
-        hotline="0371-66668888",
-        complaint_channel="拨打12333或到服务站窗口",
-        opening_hours="每天 7:00-18:00",
-    )
-
-
-@pytest.fixture
 def make_employer(app):
     """Build an employer: make_employer(market_id, kind=..., verified=True) -> employer id."""
     from webapp.models import Employer
