@@ -13,15 +13,15 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import CHROMIUM_FLAGS
-from tests.conftest import TEST_PASSWORD, _make_app
+from tests.browser.conftest import CHROMIUM_FLAGS, _seed
+from tests.conftest import _make_app
 from tests.mobile.conftest import make_jpeg, new_id_number, new_uscc
 from webapp.extensions import db
 
@@ -67,10 +67,6 @@ class PhoneServer:
 @pytest.fixture
 def phone_server(sqlite_template, tmp_path) -> Iterator[PhoneServer]:
     """A fresh migrated SQLite file with one station and its admin, served on 127.0.0.1."""
-    from webapp.models import Market, StaffUser
-    from webapp.models.types import MarketLevel, StaffRole
-    from webapp.services.auth import hash_password
-
     path = tmp_path / "phone.db"
     shutil.copy(sqlite_template, path)
     app = _make_app(
@@ -78,27 +74,7 @@ def phone_server(sqlite_template, tmp_path) -> Iterator[PhoneServer]:
         UPLOAD_DIR=str(tmp_path / "uploads"),
         SESSION_COOKIE_SECURE=False,  # plain http on loopback
     )
-    with app.app_context():
-        market = Market(
-            level=MarketLevel.STATION,
-            name="金水区零工驿站",
-            region_code="410105",
-            opens_at=time(7, 0),
-            closes_at=time(18, 0),
-        )
-        db.session.add(market)
-        db.session.flush()
-        db.session.add(
-            StaffUser(
-                username="station_admin",
-                display_name="站长",
-                password_hash=hash_password(TEST_PASSWORD),
-                role=StaffRole.STATION_ADMIN,
-                market_id=market.id,
-            )
-        )
-        db.session.commit()
-        market_id = market.id
+    market_id, _username = _seed(app)  # the station and its admin, as the kiosk tests have
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="phone-server", daemon=True)
     thread.start()

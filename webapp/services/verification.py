@@ -664,7 +664,7 @@ def document_visible_to(document: Document, account: PhoneAccount | None) -> boo
 
 
 def station_choices() -> list[Market]:
-    """Active stations, for the 'which station' field."""
+    """Active stations in region order: the station lists and the "which station" field."""
     return list(
         db.session.scalars(
             select(Market)

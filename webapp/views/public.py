@@ -8,9 +8,9 @@ from sqlalchemy import func, or_, select, text
 
 from webapp.extensions import db
 from webapp.models import Agency, Market
-from webapp.models.types import AgencyStatus, MarketLevel
+from webapp.models.types import AgencyStatus
 from webapp.services.gigs import local_today
-from webapp.services.verification import agency_standing
+from webapp.services.verification import agency_standing, station_choices
 
 bp = Blueprint("public", __name__)
 AGENCIES_PER_PAGE = 50
@@ -19,12 +19,7 @@ AGENCIES_PER_PAGE = 50
 @bp.get("/")
 def home():
     """Every station's services, opening hours, hotline and how to complain."""
-    stations = db.session.scalars(
-        select(Market)
-        .where(Market.level == MarketLevel.STATION, Market.is_active.is_(True))
-        .order_by(Market.region_code, Market.id)
-    ).all()
-    return render_template("public/home.html", stations=stations)
+    return render_template("public/home.html", stations=station_choices())
 
 
 @bp.get("/markets/<int:market_id>")

@@ -5,20 +5,16 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Gig, Market
-from webapp.models.types import GigStatus, MarketLevel
+from webapp.models.types import GigStatus
 from webapp.services.gigs import local_today
+from webapp.services.verification import station_choices
 from webapp.views.mobile import bp
 
 
 @bp.get("/")
 def index():
     """Pick a station (the station poster's QR leads straight to one)."""
-    stations = db.session.scalars(
-        select(Market)
-        .where(Market.level == MarketLevel.STATION, Market.is_active.is_(True))
-        .order_by(Market.region_code, Market.id)
-    ).all()
-    return render_template("mobile/index.html", stations=stations)
+    return render_template("mobile/index.html", stations=station_choices())
 
 
 @bp.get("/markets/<int:market_id>")
