@@ -10,6 +10,7 @@ from webapp.models.gig import Gig, GigRevision
 from webapp.models.kiosk_visit import KioskVisit
 from webapp.models.ledger import LedgerAmendment, LedgerDay, PolicySession, SpecialistVisit
 from webapp.models.market import Kiosk, Market
+from webapp.models.matchchange import MatchChange
 from webapp.models.publication import Publication
 from webapp.models.staff import StaffSession, StaffUser
 from webapp.models.verification import Document, VerificationRequest
@@ -38,6 +39,7 @@ __all__ = [
     "LedgerAmendment",
     "LedgerDay",
     "Market",
+    "MatchChange",
     "PolicySession",
     "Publication",
     "Sanction",

@@ -64,6 +64,10 @@ class Application(PublicIdMixin, TimestampMixin, db.Model):
     paid_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # declined ... no_show
     pay_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # for 欠薪预警
+    # When the unpaid-wages alert (欠薪预警) was raised; set once, by the job, conditionally.
+    pay_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    end_reason: Mapped[str | None] = mapped_column(String(200))  # why declined / cancelled ...
+    late_cancel: Mapped[bool] = mapped_column(default=False, server_default="0")
     worker_rating: Mapped[int | None] = mapped_column(SmallInteger)  # the worker rates the employer
     employer_rating: Mapped[int | None] = mapped_column(
         SmallInteger
@@ -90,5 +94,7 @@ class ApplicationEvent(TimestampMixin, db.Model):
     )  # worker / employer / staff / kiosk / system
     actor_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(String(200))
+    # The submit's idempotency key: a repeated transition with the same key is answered, not redone.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     application: Mapped[Application] = relationship(back_populates="events")

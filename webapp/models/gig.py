@@ -66,6 +66,9 @@ class Gig(PublicIdMixin, TimestampMixin, db.Model):
     skill_level_required: Mapped[int] = mapped_column(SmallInteger, default=0)
     certificates_required: Mapped[list] = mapped_column(JSON, default=list)
     heavy_or_hazardous: Mapped[bool] = mapped_column(default=False)  # not for 16-17 year olds
+    # 即时快招: verified walk-ins who sign up at the station's kiosk are taken on at once,
+    # first come first served, without waiting for the employer to accept each one.
+    auto_accept: Mapped[bool] = mapped_column(default=False, server_default="0")
     contact_name: Mapped[str] = mapped_column(String(50))
     contact_phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     valid_until: Mapped[date] = mapped_column(Date, index=True)  # 有效期

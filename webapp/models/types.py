@@ -118,6 +118,28 @@ class ApplicationStatus(StrEnum):
     NO_SHOW = "no_show"
 
 
+# Statuses that hold one of the gig's places (counted in Gig.accepted_count).
+HELD_STATUSES = frozenset(
+    {
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.DISPATCHED,
+        ApplicationStatus.ARRIVED,
+        ApplicationStatus.COMPLETED,
+        ApplicationStatus.PAID_CONFIRMED,
+    }
+)
+# Statuses still in progress (not ended one way or the other).
+LIVE_STATUSES = frozenset(
+    {
+        ApplicationStatus.PROPOSED,
+        ApplicationStatus.APPLIED,
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.DISPATCHED,
+        ApplicationStatus.ARRIVED,
+    }
+)
+
+
 class CheckInMethod(StrEnum):
     """How a walk-in was identified at the station."""
 

@@ -16,17 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from webapp.extensions import db
 from webapp.models import Application, ApplicationEvent, Gig, Worker
 from webapp.models.base import utcnow
-from webapp.models.types import ApplicationSource, ApplicationStatus
+from webapp.models.types import LIVE_STATUSES, ApplicationSource, ApplicationStatus
 from webapp.services import gigs, verification
 
 ADULT_AGE = 18  # 16-17 year olds may not take heavy or hazardous work (未成年工特殊保护规定)
-LIVE = {
-    ApplicationStatus.PROPOSED,
-    ApplicationStatus.APPLIED,
-    ApplicationStatus.ACCEPTED,
-    ApplicationStatus.DISPATCHED,
-    ApplicationStatus.ARRIVED,
-}
+LIVE = LIVE_STATUSES
 
 
 class ApplicationError(ValueError):

@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from webapp.extensions import db
 from webapp.models import Application, ApplicationEvent
 from webapp.models.types import (
+    HELD_STATUSES,
     ApplicationSource,
     ApplicationStatus,
     GigStatus,
@@ -30,7 +31,6 @@ from .context import (
 
 S = ApplicationStatus
 # Statuses that hold one of the gig's places: Gig.accepted_count counts exactly these.
-HELD_STATUSES = frozenset({S.ACCEPTED, S.DISPATCHED, S.ARRIVED, S.COMPLETED, S.PAID_CONFIRMED})
 _STEPS = (S.PROPOSED, S.APPLIED, S.ACCEPTED, S.DISPATCHED, S.ARRIVED, S.COMPLETED, S.PAID_CONFIRMED)
 # The last step reached before a row ends in a negative status.
 _ENDS_AFTER = {
