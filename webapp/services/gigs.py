@@ -58,6 +58,7 @@ FIELDS = (
     "skill_level_required",
     "certificates_required",
     "heavy_or_hazardous",
+    "auto_accept",
     "contact_name",
     "contact_phone",
     "valid_until",
@@ -69,6 +70,7 @@ BOOLEANS = (
     "provides_tools",
     "provides_insurance",
     "heavy_or_hazardous",
+    "auto_accept",
 )
 
 

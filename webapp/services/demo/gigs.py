@@ -218,6 +218,9 @@ def _plan_gig(
         skill_level_required=skill,
         certificates_required=[trade.certificate] if trade.certificate else [],
         heavy_or_hazardous=trade.heavy_or_hazardous,
+        # 即时快招: every other unskilled gig takes verified walk-ins from the kiosk at once
+        # (decided without the random stream, so the rest of the demo stays as it was).
+        auto_accept=skill == 0 and not trade.certificate and index % 2 == 0,
         contact_name=employer.row.contact_name,
         valid_until=valid_until,
         channel=channel,
