@@ -13,7 +13,11 @@ them near misses) and 150 bad ones, 10 in each category but child_labour, religi
 blind_11 came from a third independent writer (160 clean, 160 bad), measured before the rules
 were changed for it (recall 0.875, 6 clean flagged). blind_12 came from a fourth independent
 writer (150 clean, 150 bad), screened once before the rules were changed for it (recall 0.867,
-3 clean flagged).
+3 clean flagged). blind_13 came from a fifth independent writer (150 clean, 150 bad; was
+/tmp/heldout_e.jsonl), screened once before the rules were changed for it (recall 0.947, 27 clean
+flagged, almost all for an ordinary phone number: policy decision 3 in README.md). Its clean
+postings keep the writer's own kind of near miss in "kind", and "area" is the writer's place name,
+which the CLI does not read (it reads area_code), so it is not read here either.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ MIN_FEE_POSTINGS = {
     "blind_10.jsonl": 10,
     "blind_11.jsonl": 10,
     "blind_12.jsonl": 10,
+    "blind_13.jsonl": 10,
 }
 
 
@@ -96,7 +101,7 @@ def test_the_corpus_is_big_enough_and_covers_every_category():
 
 
 def test_the_blind_sets_are_well_formed():
-    assert [p.name for p in BLIND_SETS] == [f"blind_{n}.jsonl" for n in range(2, 13)]
+    assert [p.name for p in BLIND_SETS] == [f"blind_{n}.jsonl" for n in range(2, 14)]
     ids = [row["id"] for path in LABELLED for row in _rows(path)]
     assert len(set(ids)) == len(ids)
     for path in BLIND_SETS:

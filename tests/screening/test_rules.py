@@ -208,6 +208,9 @@ def test_screening_is_deterministic():
         # a separator between a Chinese numeral and a digit keeps two numbers apart
         ("日结二百。45往上的就算了", "日结200 45往上的就算了"),
         ("一天一百三，45岁以下", "一天130 45岁以下"),
+        # a warning against fees names a fee without asking for one
+        ("凡是让你交钱的都是骗子，我们不收一分钱", "防骗提醒我们不收一分钱"),
+        ("收 押 金 的 一律是骗子", "防骗提醒"),
     ],
 )
 def test_normalise(raw, expected):
@@ -281,6 +284,58 @@ def test_piece_rates_are_checked_only_on_a_stated_estimate():
     assert codes({**piece, "description": "一天也就七八十"}) == ["pay_below_minimum_day"]
     assert codes({**piece, "description": "一天能挣八九十"}) == ["pay_below_minimum_day"]
     assert codes({**piece, "description": "熟手一天两百多"}) == []
+
+
+def test_what_a_piece_is_bounds_a_day_from_one_side():
+    # a tiling rate per m²: at most TILE_M2_PER_DAY (20) m² a day, 8 × 20 = 160 < 80% of 250
+    tiles = {"trade": "瓦工", "pay_amount": "8", "pay_unit": "piece"}
+    assert codes({**tiles, "description": "瓦工贴砖 地砖墙砖都要贴 一平8块"}) == [
+        "pay_below_skilled_guide_day"
+    ]
+    assert codes({**tiles, "pay_amount": "45", "description": "瓦工贴砖 地砖45一平"}) == []
+    # painting per m² is not bounded (a painter covers far more): 刮腻子 一平8块 passes
+    paint = {"trade": "油漆工", "pay_amount": "8", "pay_unit": "piece"}
+    assert codes({**paint, "description": "刮腻子 一平8块 三室两厅"}) == []
+    # a whole home's renovation for one sum: at least WHOLE_HOME_MIN_DAYS (3) days' work
+    flat = {"trade": "水电工", "pay_amount": "400", "pay_unit": "piece"}
+    assert codes({**flat, "description": "三室两厅水电改造 人工400全包"}) == [
+        "pay_below_skilled_guide_day"
+    ]
+    assert (
+        codes({**flat, "pay_amount": "3500", "description": "整套水电 三室两厅 人工3500包工"}) == []
+    )
+    assert codes({**flat, "description": "换两个插座 人工400全包"}) == []  # not a whole home
+    # not a renovation trade: 开荒保洁 of a flat for one sum is a day's work
+    assert codes({"trade": "保洁", "pay_amount": "400", "pay_unit": "piece",
+                  "description": "两室一厅开荒 全包400"}) == []  # fmt: skip
+    # so many pieces a day: the low end of the count is the least a day pays (ceilings only)
+    errand = {"trade": "跑腿", "pay_amount": "500", "pay_unit": "piece"}
+    assert codes({**errand, "description": "市区送文件 一单500 一天能跑好几单"}) == [
+        "pay_too_high_day"
+    ]
+    rider = {"trade": "外卖骑手", "pay_amount": "6", "pay_unit": "piece"}
+    assert codes({**rider, "description": "每单6元，一天能跑三四十单"}) == []
+    assert codes({**rider, "pay_amount": "1", "description": "一天能跑三十单"}) == []  # no floor
+
+
+def test_a_c_licence_driver_is_not_held_to_the_truck_drivers_skilled_share():
+    # 司机 has the 道路货运汽车驾驶员 guide (B2/A2; 郑州 low 300): 5000 a month is 229.89 a day
+    van = {"trade": "司机", "pay_amount": "5000", "pay_unit": "month"}
+    assert codes({**van, "description": "配送司机，开依维柯，有C1驾照就行"}) == []
+    assert codes({**van, "description": "B2驾照，开9米6"}) == ["pay_below_skilled_guide_day"]
+    # half the low end (150) still applies to a C licence
+    assert codes({**van, "pay_amount": "3000", "description": "C1驾照"}) == ["pay_below_guide_day"]
+
+
+def test_a_statutory_holiday_day_is_no_bait_at_three_times_the_median():
+    # 服务员 (郑州 day 110 / 140 / 180): 500 is above 3 × 140 but not 3 × 180 nor 5 × 140
+    waiter = {"trade": "服务员", "pay_amount": "500", "pay_unit": "day"}
+    assert codes({**waiter, "description": "酒店年夜饭服务员"}) == ["pay_bait_day"]
+    assert codes({**waiter, "description": "除夕当天 酒店年夜饭服务员"}) == []
+    assert codes({**waiter, "description": "国庆当天 宴会服务员"}) == []
+    # a holiday season is not the holiday itself, and the other ceilings still apply
+    assert codes({**waiter, "description": "春节期间 初四到初七"}) == ["pay_bait_day"]
+    assert codes({**waiter, "pay_amount": "800", "description": "除夕当天"}) == ["pay_too_high_day"]
 
 
 def test_unknown_trades_skip_the_wage_guide_but_not_the_general_ceiling():
@@ -420,6 +475,70 @@ def test_illness_and_credit_checks_are_reviewed():
 )
 def test_near_misses_stay_clean(description):
     assert codes({"trade": "普工", "title": "招工", "description": description}) == []
+
+
+# Policy decision 3 (README): an ordinary phone number, or WeChat, QQ or another app offered
+# alongside one, is no reason for review; contact that is private only or hides the job is.
+@pytest.mark.parametrize(
+    "description",
+    [
+        "电话 138 1234 5678",
+        "联系电话13812345678王姐",
+        "电话：0371-6363 2819",
+        "有易者联细 158 3712 6630",
+        "联系方式：1３８００１３８０００",
+        "电话微信同号 133 2371 8860 加微信发你定位",
+        "打电话或者加微信都行 135 9385 0416（微信同号）",
+        "想看工地照片的可以加微信 17703791528 也可以直接打电话",
+        "联系人：马经理 156 3819 7072 （微信同号，可发语音）",
+        "电话：0371-5572 1906 微信：zzbj_2020（备注应聘）",
+        "电话同微信 139 3712 5806",
+        "电话vx同号，直接联系老板",
+        "电话 151 3716 2044 微信同号 干完微信转账",
+    ],
+)
+def test_a_phone_number_or_wechat_beside_one_is_no_reason(description):
+    assert codes({"trade": "普工", "title": "招工", "description": description}) == []
+
+
+@pytest.mark.parametrize(
+    ("description", "code"),
+    [
+        ("详情联系微信18736112233", "private_contact"),  # WeChat only, the number its id
+        ("vx 13838383838 长白班", "private_contact"),
+        ("有意者加vx：zzgz8888", "private_contact"),
+        ("联系方式：飞机 @hn_job88", "private_contact"),
+        ("电话 138 1234 5678 电话不接 只加微", "private_contact_hidden"),
+        ("加了详聊 工地地址不方便公开 电话 138 1234 5678", "private_contact_hidden"),
+        ("电话 138 1234 5678 其他渠道一律不回", "private_contact_hidden"),
+        ("想干的直接扫码 群里派单 具体在哪干群里通知", "private_contact_hidden"),
+        ("电话 138 1234 5678 扫码进群", "private_contact_hidden"),
+        ("电话 138 1234 5678 工资私下结算，不走平台", "private_contact_hidden"),
+        ("详情咨询 1 5 9 3 7 1 2 6 6 8 8", "private_contact_hidden"),
+        ("壹叁捌壹贰叁肆伍陆柒捌", "private_contact_hidden"),
+    ],
+)
+def test_private_only_or_hidden_contact_is_reviewed(description, code):
+    found = screen(posting(trade="普工", title="招工", description=description), today=TODAY)
+    assert code in [f.code for f in found.findings]
+    assert found.decision == "review"
+
+
+def test_lawful_exceptions_and_refusals_are_not_findings():
+    # 女职工劳动保护特别规定 bars women from 矿山井下作业: men only is the law there (trade/title)
+    mine = {"trade": "矿工", "title": "煤矿井下辅助工", "description": "限男性，年满18周岁"}
+    assert "gender_male_only" not in codes(mine)
+    assert "gender_male_only" in codes({**mine, "title": "煤矿地面装卸工"})
+    # a warning against fees and refusals of fees and ID-holding, spaces inside words too
+    assert codes("凡是让你交钱的都是骗子，我们不收一分钱") == []
+    assert codes("不押证 不押工资 不收押 金") == []
+    assert codes("入职交钱，不交的别来") == ["fee_payment"]
+    assert codes("收费的都是骗子，押金200") == ["fee_deposit"]  # a fee beside a warning counts
+    # 陪玩 with a baby is childcare, not a paid game companion
+    assert codes("白班育儿嫂 带8个月宝宝 辅食+陪玩+洗宝宝衣服") == []
+    assert codes("游戏陪玩，一小时30") == ["scam_task"]
+    # pay X, get Y back: an advance-and-rebate task
+    assert codes("投票任务 垫付100返130") == ["scam_task"]
 
 
 def test_the_title_is_read_apart_from_the_description():
@@ -604,6 +723,19 @@ def test_unless_trade_and_table_examples_load():
         load_rules(GOOD.replace('hits = ["限男"]', "hits = [1]"))
     with pytest.raises(RuleFileError, match="take no patterns"):
         load_rules(PAY.replace('kind = "pay"', "kind = \"pay\"\nunless_trade = ['x']"))
+
+
+def test_unless_text_switches_a_rule_off_for_the_whole_text():
+    text = GOOD.replace('hits = ["限男"]', "unless_text = ['{{who}}女不限']\nhits = [\"限男\"]")
+    (rule,) = load_rules(text)
+    assert rule.unless_text[0].pattern == "(?:男|女)女不限"
+    with pytest.raises(RuleFileError, match="unless_text.*unknown fragment"):
+        load_rules(text.replace("{{who}}女不限", "{{nobody}}"))
+    with pytest.raises(RuleFileError, match="take no patterns"):
+        load_rules(PAY.replace('kind = "pay"', "kind = \"pay\"\nunless_text = ['x']"))
+    # the shipped rules: WeChat alone is reviewed, not once the text also offers a phone number
+    assert codes("加微信详聊") == ["private_contact"]
+    assert codes("加微信详聊，电话 138 1234 5678") == []
 
 
 def test_duplicate_ids_are_refused():

@@ -10,9 +10,10 @@ the daily hours when the posting states them (the `daily_hours` field, else "每
 the hourly minimum times the span's hours, less a meal break only when one is stated ("中午休息
 1小时"); otherwise the monthly minimum / 21.75 (refdata `MinimumWage.daily`). An hourly rate is
 held to the hourly minimum, a monthly one to the monthly minimum (pro rata when the days stated
-are not 8 hours); a piece rate is only checked when the text states a daily estimate
-("一天能挣200元", "一天也就七八十"). The region is the posting's area_code, else the place its
-text names first, else 郑州.
+are not 8 hours); a piece rate is checked when the text states a daily estimate
+("一天能挣200元", "一天也就七八十"), else only where what the piece is bounds a day from one side
+(a tiling rate per m², a whole home's renovation, so many pieces a day). The region is the
+posting's area_code, else the place its text names first, else 郑州.
 
 Plain Python and deterministic: no Flask app is needed. Reasons are flask_babel lazy strings
 (rendered in the current locale when used) with the plain Chinese text alongside for the CLI.
@@ -98,6 +99,18 @@ HOURLY_BAIT_FACTOR = Decimal(2)
 # A posting without a wage guide (a trade not on file: 兼职, 月嫂, 打字员...; or a city without
 # guides): a day's pay above this is bait. No guide median on file exceeds 400 a day.
 NO_GUIDE_DAY_CEILING = Decimal(1200)
+# Piece rates without a stated daily estimate (README, "Pay rules"): what the piece is bounds a
+# day's earnings. A sum for a whole home's renovation ("三室两厅水电改造 人工400全包") is work
+# for one practitioner of at least WHOLE_HOME_MIN_DAYS days (水电 开槽布管穿线打压, tiling or
+# painting a flat take a week or more), so the sum / 3 is the most a day pays; a tiling rate per
+# square metre ("贴砖 一平8块") at most TILE_M2_PER_DAY m² a day (地砖 15-20, 墙砖 about 10).
+# Both are upper bounds, held to the floors only (minimum wage, guide low end). A count of
+# pieces a day ("一单500，一天能跑好几单") gives a lower bound, held to the ceilings only.
+WHOLE_HOME_MIN_DAYS = Decimal(3)
+TILE_M2_PER_DAY = Decimal(20)
+RENOVATION_GROUPS = frozenset(
+    {"construction_structure", "construction_finish", "electrical", "pipe_metal"}
+)
 
 
 # Pay checks and the placeholders their messages may use.
@@ -265,6 +278,7 @@ class Rule:
     exceptions: tuple[re.Pattern[str], ...] = ()
     always: tuple[re.Pattern[str], ...] = ()  # hits that exceptions do not neutralise
     unless_trade: tuple[re.Pattern[str], ...] = ()  # the rule is off for these trades or titles
+    unless_text: tuple[re.Pattern[str], ...] = ()  # the rule is off when one matches the text
     window: int = DEFAULT_WINDOW
     check: str | None = None  # pay rules: a key of PAY_CHECKS
     unit: str | None = None  # pay rules: the unit the comparison is made in
@@ -382,6 +396,13 @@ _HOMOPHONES = (
     (re.compile(r"(?<![a-z])bm(?=勿|不|免|别|谢绝|优先|就|也|的|们)"), "宝妈"),
     (re.compile(r"(?<=[交缴付收退押])yj(?![a-z])|(?<![a-z])yj(?=\d|元|块)"), "押金"),
 )
+# A warning against fees ("凡是让你交钱的都是骗子", "收押金的一律是骗子") names a fee without
+# asking for one: it is read as 防骗提醒, so that a fee asked for next to it still counts.
+_FEE_WARNING = re.compile(
+    r"(?:凡是?|所有|任何|只要是?)?(?:让|叫|要|要求)?(?:你|您|大家)?(?:先)?(?:交|缴|付|收|要)"
+    r"(?:钱|费用?|押金|[\u4e00-\u9fff]{1,3}费|任何费用)(?:的|者)(?:都|就|全|一律|肯定|必然|全部)?"
+    r"(?:是)?(?:骗子|骗局|诈骗|假的|骗人的?|黑中介)"
+)
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _CN_DIGITS |= {"八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
@@ -477,7 +498,8 @@ def normalise(text: str) -> str:
     # become "35岁以下", "一百三" 130, "七八十" 70-80 and "40+" 40以上; ♂/♀ become 男/女,
     # 🐧 qq, and a bracketed "（女）" or a lone "，男，" becomes "限女"/"限男"; "nan性", "yi肝"
     # and "wei信" are read as 男性, 乙肝 and 微信. Separators between two digits or two Latin
-    # letters stay ("138 1234 5678", "add wx"); runs of spaces become one.
+    # letters stay ("138 1234 5678", "add wx"); runs of spaces become one. A warning against
+    # fees ("凡是让你交钱的都是骗子") becomes 防骗提醒.
     text = unicodedata.normalize("NFKC", text or "").lower()
     for symbol, word in _SYMBOL_WORDS.items():
         text = text.replace(symbol, word)
@@ -489,6 +511,7 @@ def normalise(text: str) -> str:
     text = _SEPARATORS.sub("", text)
     for pattern, word in _HOMOPHONES:
         text = pattern.sub(word, text)
+    text = _FEE_WARNING.sub("防骗提醒", text)
     text = _CN_RANGE.sub(_replace_cn_range, text)
     text = _CN_TEENS_RANGE.sub(_replace_teens_range, text)
     text = _CN_NUMBER.sub(_replace_cn_number, text)
@@ -499,6 +522,9 @@ def normalise(text: str) -> str:
 # -- loading ------------------------------------------------------------------------------------
 
 _FRAGMENT = re.compile(r"\{\{(\w+)\}\}")
+_TEXT_KEYS = frozenset(
+    {"patterns", "exceptions", "always", "unless_trade", "unless_text", "window"}
+)
 _RULE_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -551,7 +577,8 @@ def _rule(entry: Any, fragments: Mapping[str, str], number: int) -> Rule:
     if not _RULE_ID.fullmatch(rule_id):
         raise RuleFileError(f"{where}: ids are lower-case ascii words joined by _")
     known = {"id", "category", "action", "message", "message_zh", "kind", "patterns"}
-    known |= {"exceptions", "always", "unless_trade", "window", "check", "unit", "hits", "passes"}
+    known |= {"exceptions", "always", "unless_trade", "unless_text", "window", "check", "unit"}
+    known |= {"hits", "passes"}
     if unknown := sorted(set(entry) - known):
         raise RuleFileError(f"{where}: unknown keys {unknown}")
     category = _text(entry, "category", where)
@@ -592,17 +619,19 @@ def _rule(entry: Any, fragments: Mapping[str, str], number: int) -> Rule:
         exceptions = _compile(entry.get("exceptions", []), fragments, f"{where} exceptions")
         always = _compile(entry.get("always", []), fragments, f"{where} always")
         unless_trade = _compile(entry.get("unless_trade", []), fragments, f"{where} unless_trade")
+        unless_text = _compile(entry.get("unless_text", []), fragments, f"{where} unless_text")
         return Rule(
             kind=kind,
             patterns=patterns,
             exceptions=exceptions,
             always=always,
             unless_trade=unless_trade,
+            unless_text=unless_text,
             window=window,
             **common,
         )
     if kind == "pay":
-        if {"patterns", "exceptions", "always", "unless_trade", "window"} & set(entry):
+        if _TEXT_KEYS & set(entry):
             raise RuleFileError(f"{where}: pay rules are computed and take no patterns")
         check, unit = entry.get("check"), entry.get("unit")
         if check not in PAY_CHECKS:
@@ -702,6 +731,15 @@ TRADE_ALIASES = {
     "母婴护理": "4-10-01-02",
     "母婴护理员": "4-10-01-02",
     "金牌月嫂": "4-10-01-02",
+    "跑腿": "4-02-07-10",  # errands and same-city delivery (跑腿, 闪送): 网约配送员
+    "同城跑腿": "4-02-07-10",
+    "闪送": "4-02-07-10",
+    "同城配送": "4-02-07-10",
+    "发传单": "4-01-02-02",  # handing out leaflets (发传单, 地推): 营销员 (促销员)
+    "派传单": "4-01-02-02",
+    "派发传单": "4-01-02-02",
+    "传单派发": "4-01-02-02",
+    "地推": "4-01-02-02",
 }
 
 
@@ -976,12 +1014,66 @@ _LEARNER = re.compile(
 )
 
 
+# A driving job for a C licence ("C1驾照就行": vans and light trucks) is not the trade of the
+# driving guide (道路货运汽车驾驶员 needs B2/A2 and a 从业资格证, refdata trades.csv), so it is
+# not held to that guide's skilled share; half its low end still applies.
+_C_LICENCE = re.compile(r"(?<![a-z0-9])c[12](?!\d)")
+
+
 def _skilled(posting: Posting, text: str) -> bool:
     """A skilled trade, paid as a full practitioner (not a learner, not a part day)."""
     trade = resolve_trade(posting.trade)
     if trade is None or not (trade.group in SKILLED_GROUPS or trade.code in SKILLED_TRADES):
         return False
+    if trade.group == "driving" and _C_LICENCE.search(text):
+        return False
     return not _LEARNER.search(text)
+
+
+# What a piece is (README, "Pay rules"): a whole home's renovation for one sum, a tiling rate per
+# square metre, or so many pieces a day ("一天能跑好几单", "一天三四十单": the low end counts).
+_WHOLE_JOB = re.compile(r"全包|包干|包工|一口价|总价|整包")
+_WHOLE_HOME = re.compile(
+    r"全屋|整屋|整套|全套房|整个房子|一套房|(?<!\d)[一二两三四五六\d]室(?:[一二两三\d]厅)?"
+    r"|\d{2,3}(?:平米?|平方米?|m2)的?(?:老房|新房|房子|房)"
+)
+_PER_AREA = re.compile(
+    r"(?:一|每|/)个?(?:平方米?|平米|平|m2|延米|米|点位)(?![时台安整均房顶层面])"
+    r"|\d(?:元|块)?钱?(?:一|每|/)(?:平方米?|平米|平|m2|延米|米|点位)"
+)
+_TILING = re.compile(r"贴砖|铺砖|瓷砖|地砖|墙砖|贴瓷|镶贴")
+_PIECES_A_DAY = re.compile(
+    r"(?:一天|每天|日均|每日)(?:能|可以|可|大概|大约|至少|差不多|也就|就)*"
+    r"(?:跑|做|接|送|干|派|卸|装|拉|摘)?"
+    r"(好几|几|\d+|[一二两三四五六七八九])(?:(?:-|到|至|~)\d+|[二三四五六七八九])?(?:多|来)?"
+    r"(?:单|趟|次|件)"  # a worker's own pieces: not 车, 吨 or 台, often a crew's
+)
+_CN_COUNT = {"好几": 3, "几": 2} | {k: v for k, v in _CN_DIGITS.items()}
+
+
+def _piece_day_bound(posting: Posting, amount: Decimal, text: str) -> tuple[Decimal, str] | None:
+    """A day's earnings bounded by what the piece is: (amount, "most" or "least"), or None."""
+    trade = resolve_trade(posting.trade)
+    renovation = trade is not None and trade.group in RENOVATION_GROUPS
+    if renovation and _TILING.search(text) and _PER_AREA.search(text):
+        return amount * TILE_M2_PER_DAY, "most"
+    whole_home = _WHOLE_JOB.search(text) and _WHOLE_HOME.search(text)
+    if renovation and whole_home and not _PER_AREA.search(text):
+        return amount / WHOLE_HOME_MIN_DAYS, "most"
+    match = _PIECES_A_DAY.search(text)
+    if match:
+        count = _CN_COUNT.get(match.group(1)) or int(match.group(1))
+        return amount * count, "least"
+    return None
+
+
+# The statutory holidays themselves (全国年节及纪念日放假办法: 除夕, 春节初一到初三...): work on
+# them is paid at least three times a day's wage (劳动法 art. 44), so a day rate up to three
+# times the guide is no bait there. The 3× high end and the 5× median checks still apply.
+_STATUTORY_HOLIDAY = re.compile(
+    r"除夕|大年(?:三十|30)|年三十|(?:大年|正月)初[一二三123](?![\d一二三四五六七八九十])"
+    r"|(?:春节|元旦|国庆节?|五一|劳动节|中秋节?|端午节?|清明节?)(?:当天|那天|当日)"
+)
 
 
 def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[str, str]]]:
@@ -1003,11 +1095,20 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
     # A sum for a 单 of so many days (月嫂 "3000元/单", 单期26天) is that many days' pay: per
     # day for the guide. The monthly minimum still applies to a monthly figure as it stands.
     days = _contract_days(text) if unit in ("month", "piece") else None
+    # a piece rate's day bounded from one side only checks that side (README)
+    floors, ceilings = True, True
     if unit == "piece":
         if days and amount is not None:
             amount, unit, days = amount / days, "day", None
         else:
-            amount, unit = _daily_estimate(text), "day"
+            estimate = _daily_estimate(text)
+            if estimate is None and amount is not None:
+                bound = _piece_day_bound(posting, amount, text)
+                if bound is not None:
+                    estimate = bound[0]
+                    floors, ceilings = bound[1] == "most", bound[1] == "least"
+            amount, unit = estimate, "day"
+    holiday = _STATUTORY_HOLIDAY.search(text) is not None
     region = _region(posting, text)
     guide = _guide(posting, region)
     convert_hours = hours or span or HOURS_PER_DAY
@@ -1015,28 +1116,29 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
         # what the guide sees: a month on a 单 of so many days counts per day
         rate, rate_unit = (amount / days, "day") if days else (amount, unit)
         minimum = _minimum(region, unit, hours, on, span)
-        below_minimum = minimum is not None and amount < minimum
+        below_minimum = floors and minimum is not None and amount < minimum
         if below_minimum:
             add("below_minimum", unit, pay=amount, minimum=minimum)
         if guide is not None:
             value = _convert(rate, rate_unit, guide.unit, convert_hours)
-            if value > guide.median * SCAM_FACTOR:
+            if not ceilings:
+                pass
+            elif value > guide.median * SCAM_FACTOR:
                 add("too_high", guide.unit, pay=value, median=guide.median)
             elif value > guide.high * GUIDE_HIGH_FACTOR:
                 add("above_guide", guide.unit, pay=value, high=guide.high)
-            elif value > guide.median * BAIT_FACTOR or (
-                rate_unit == guide.unit == "hour" and value > guide.median * HOURLY_BAIT_FACTOR
+            elif not holiday and (
+                value > guide.median * BAIT_FACTOR
+                or (rate_unit == guide.unit == "hour" and value > guide.median * HOURLY_BAIT_FACTOR)
             ):
                 add("bait", guide.unit, pay=value, median=guide.median)
-            elif value < guide.low * GUIDE_LOW_SHARE and not below_minimum:
+            if not floors or below_minimum or value >= guide.low * SKILLED_LOW_SHARE:
+                pass
+            elif value < guide.low * GUIDE_LOW_SHARE:
                 add("below_guide", guide.unit, pay=value, low=guide.low)
-            elif (
-                value < guide.low * SKILLED_LOW_SHARE
-                and not below_minimum
-                and _skilled(posting, text)
-            ):
+            elif _skilled(posting, text):
                 add("below_skilled_guide", guide.unit, pay=value, low=guide.low)
-        else:
+        elif ceilings:
             value = _convert(rate, rate_unit, "day", convert_hours)
             if value > NO_GUIDE_DAY_CEILING:
                 add("no_guide_too_high", "day", pay=value, ceiling=NO_GUIDE_DAY_CEILING)
@@ -1045,8 +1147,10 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
             value = _convert(stated, stated_unit, guide.unit, convert_hours)
             if value > guide.median * SCAM_FACTOR:
                 add("too_high", guide.unit, pay=value, median=guide.median)
-            elif value > guide.median * BAIT_FACTOR and not any(
-                rule.category == "scam_pay_too_high" for rule, _ in found
+            elif (
+                value > guide.median * BAIT_FACTOR
+                and not holiday
+                and not any(rule.category == "scam_pay_too_high" for rule, _ in found)
             ):
                 add("bait", guide.unit, pay=value, median=guide.median)
         else:
@@ -1081,6 +1185,8 @@ def _matches(rule: Rule, text: str, trade_text: str = "") -> bool:
     """True when a pattern matches and no exception matches within the window around it."""
     if any(pattern.search(trade_text) for pattern in rule.unless_trade):
         return False
+    if any(pattern.search(text) for pattern in rule.unless_text):
+        return False  # e.g. WeChat offered alongside an ordinary phone number (README)
     if any(pattern.search(text) for pattern in rule.always):
         return True
     for pattern in rule.patterns:
