@@ -17,7 +17,10 @@ writer (150 clean, 150 bad), screened once before the rules were changed for it 
 /tmp/heldout_e.jsonl), screened once before the rules were changed for it (recall 0.947, 27 clean
 flagged, almost all for an ordinary phone number: policy decision 3 in README.md). Its clean
 postings keep the writer's own kind of near miss in "kind", and "area" is the writer's place name,
-which the CLI does not read (it reads area_code), so it is not read here either.
+which the CLI does not read (it reads area_code), so it is not read here either. blind_14 came
+from a sixth independent writer (150 clean, 150 bad; was /tmp/heldout_f.jsonl), screened once
+before the rules were changed for it (recall 0.907, 7 clean flagged), and is kept the same way
+("kind" is the writer's clean or clean_hard; the writer's "note" stays where it gave one).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ MIN_FEE_POSTINGS = {
     "blind_11.jsonl": 10,
     "blind_12.jsonl": 10,
     "blind_13.jsonl": 10,
+    "blind_14.jsonl": 10,
 }
 
 
@@ -101,7 +105,7 @@ def test_the_corpus_is_big_enough_and_covers_every_category():
 
 
 def test_the_blind_sets_are_well_formed():
-    assert [p.name for p in BLIND_SETS] == [f"blind_{n}.jsonl" for n in range(2, 14)]
+    assert [p.name for p in BLIND_SETS] == [f"blind_{n}.jsonl" for n in range(2, 15)]
     ids = [row["id"] for path in LABELLED for row in _rows(path)]
     assert len(set(ids)) == len(ids)
     for path in BLIND_SETS:

@@ -293,7 +293,7 @@ def test_what_a_piece_is_bounds_a_day_from_one_side():
         "pay_below_skilled_guide_day"
     ]
     assert codes({**tiles, "pay_amount": "45", "description": "瓦工贴砖 地砖45一平"}) == []
-    # painting per m² is not bounded (a painter covers far more): 刮腻子 一平8块 passes
+    # painting per m²: at most PAINT_M2_PER_DAY (100) m² a day, so 刮腻子 一平8块 (800) passes
     paint = {"trade": "油漆工", "pay_amount": "8", "pay_unit": "piece"}
     assert codes({**paint, "description": "刮腻子 一平8块 三室两厅"}) == []
     # a whole home's renovation for one sum: at least WHOLE_HOME_MIN_DAYS (3) days' work
@@ -316,6 +316,94 @@ def test_what_a_piece_is_bounds_a_day_from_one_side():
     rider = {"trade": "外卖骑手", "pay_amount": "6", "pay_unit": "piece"}
     assert codes({**rider, "description": "每单6元，一天能跑三四十单"}) == []
     assert codes({**rider, "pay_amount": "1", "description": "一天能跑三十单"}) == []  # no floor
+
+
+@pytest.mark.parametrize(
+    ("trade", "pay", "description", "expected"),
+    [
+        # putty or emulsion per m² of wall: at most PAINT_M2_PER_DAY (100) m² a day (郑州 油漆工
+        # low 220: half 110, 80% 176)
+        ("油漆工", "1", "刮腻子 两遍 打磨 一平1块 面积300平", ["pay_below_guide_day"]),
+        ("油漆工", "1", "批腻子 1元一平 整栋楼", ["pay_below_guide_day"]),
+        ("油漆工", "1.5", "刷乳胶漆 每平1块5 两遍", ["pay_below_skilled_guide_day"]),
+        ("油漆工", "3", "外墙真石漆喷涂 一平3块", []),  # spraying covers more: not bounded
+        ("油漆工", "12", "乳胶漆 一底两面 12块一平", []),
+        # gypsum-board ceilings and partitions: at most CEILING_M2_PER_DAY (30) m² a day (木工
+        # low 260: 80% 208)
+        ("木工", "6", "找木工做石膏板吊顶 一平6块 后面活不少", ["pay_below_skilled_guide_day"]),
+        ("木工", "5", "轻钢龙骨石膏板隔墙 每平5块", ["pay_below_skilled_guide_day"]),
+        ("木工", "6", "铝扣板吊顶 一平6块", []),  # 扣板/集成吊顶 go faster: not bounded
+        ("木工", "40", "石膏板吊顶 一平40", []),
+        # tying rebar per tonne: at most REBAR_T_PER_DAY (2) t a worker a day (钢筋工 low 250)
+        ("钢筋工", "80", "工地钢筋绑扎 一吨80 包工 大概60来吨", ["pay_below_skilled_guide_day"]),
+        ("钢筋工", "60", "钢筋绑扎 每吨60元 量大", ["pay_below_guide_day"]),
+        ("钢筋工", "450", "钢筋制作绑扎 450一吨", []),
+        ("装卸工", "5", "卸钢筋 一吨5块", []),  # unloading by the tonne: not bounded
+        # a whole home of a stated area: one day per WHOLE_HOME_M2_PER_DAY (25) m², at least 3
+        ("水电工", "600", "水电改造 100平 全屋 人工包干600", ["pay_below_skilled_guide_day"]),
+        ("水电工", "800", "120平 全屋水电 人工全包800", ["pay_below_skilled_guide_day"]),
+        ("水电工", "2500", "90平 两室一厅 水电 人工包干2500", []),
+    ],
+)
+def test_piece_rates_per_square_metre_tonne_and_floor_area_bound_a_day(
+    trade, pay, description, expected
+):
+    piece = {"trade": trade, "pay_amount": pay, "pay_unit": "piece", "description": description}
+    assert codes(piece) == expected
+
+
+def test_a_short_stated_day_is_compared_with_the_guide_as_a_full_day():
+    # 装卸工 (郑州 day 150 / 200 / 260): 600 for 4 hours is 1200 for 8, over 5 × the median
+    move = {"trade": "搬运", "pay_amount": "600", "pay_unit": "day"}
+    assert codes({**move, "daily_hours": "4"}) == ["pay_too_high_day"]
+    assert codes({**move, "description": "临时工 干4个小时 600块 搬点东西"}) == ["pay_too_high_day"]
+    assert codes({**move, "pay_amount": "300", "description": "卸一车货 干2个小时 300块"}) == [
+        "pay_too_high_day"
+    ]
+    assert codes({**move, "pay_amount": "150", "description": "搬家 半天 干4个小时 150"}) == []
+    assert codes(move) == []  # no hours stated: a full day
+    # a longer day is not scaled down; only stated hours count, not a span (one of two shifts)
+    assert codes({**move, "pay_amount": "260", "description": "每天10小时"}) == []
+    wash = {"trade": "洗碗工", "pay_amount": "145", "pay_unit": "day"}
+    assert codes({**wash, "description": "洛阳饭店 中午10:30-13:30 晚上17:00-20:00 一天145"}) == []
+    # without a guide, the same: 700 for 4 hours is 1400 a day
+    assert codes({"trade": "兼职", "pay_amount": "700", "pay_unit": "day", "daily_hours": "4"}) == [
+        "pay_too_high_no_guide"
+    ]
+
+
+def test_a_break_is_not_read_as_the_day():
+    # "中午1小时 一天175" once read "1小时一天": a one-hour day
+    breaks = ("8:30-17:30，中午一小时，一天175", "中午休息2小时，一天280", "中间歇两个钟头 一天170")
+    for text in breaks:
+        assert engine._stated_hours(normalise(text)) is None, text
+    assert engine._span_hours(normalise("8:30-17:30，中午一小时")) == Decimal(8)
+    day = {"trade": "服务员", "pay_unit": "day", "pay_amount": "175"}
+    assert codes({**day, "description": "8:30-17:30，中午一小时，一天175"}) == []  # 8 h: 164.80
+    late = {**day, "pay_amount": "150", "description": "早9点到晚7点，中午1小时，一天150"}
+    assert codes(late) == ["pay_below_minimum_day"]  # 9 h: 185.40
+
+
+def test_night_watch_and_excavator_postings_have_a_guide():
+    # 看厂/守夜 are 保安员 (保安/门卫); a night's pay is a day's
+    assert resolve_trade("看厂").code == resolve_trade("守夜").code == "4-07-05-01"
+    watch = {"trade": "看厂", "pay_amount": "1000", "pay_unit": "day"}
+    assert codes({**watch, "description": "夜班看厂 晚上看着就行 一夜1000 可以睡觉"}) == [
+        "pay_too_high_day"
+    ]
+    assert codes({**watch, "pay_amount": "150", "description": "仓库值夜 一晚150 可以睡"}) == []
+    # pay for a night written in the text (保安 郑州 day median 150 or so): 一晚上, 每夜, 一宿
+    stated = {"trade": "保安", "pay_amount": "150", "pay_unit": "day"}
+    assert codes({**stated, "description": "看场 一晚上1200 睡觉就行"}) == ["pay_too_high_day"]
+    assert codes({**stated, "description": "看场 一宿500 睡觉就行"}) == ["pay_bait_day"]
+    assert codes({**stated, "description": "看场 一晚150 睡觉就行"}) == []
+    # 挖机/铲车 take the 起重装卸机械操作工 (叉车) guide, the nearest on file: low 180, 80% 144
+    assert resolve_trade("挖掘机司机").code == resolve_trade("铲车司机").code == "6-30-05-01"
+    digger = {"trade": "挖机师傅", "pay_unit": "month", "pay_amount": "3000"}
+    assert codes({**digger, "description": "开60的 干土方 月3000 包吃住"}) == [
+        "pay_below_skilled_guide_day"
+    ]
+    assert codes({**digger, "pay_amount": "9000", "description": "开200的挖机 月9000"}) == []
 
 
 def test_a_c_licence_driver_is_not_held_to_the_truck_drivers_skilled_share():
@@ -469,6 +557,20 @@ def test_illness_and_credit_checks_are_reviewed():
         "家里有孩子的可以调中午班",
         "少数民族员工需提前告知饮食禁忌",
         "未满18周岁的带户口本",
+        # blind_14's false positives, as families
+        "外卖骑手 单价5.5-7元 有冲单奖励",  # a rider's bonus, not order brushing
+        "站点可以租车 一个月300 自己有车也中",  # a rental the worker may take or not
+        "没车的可以在站点租，一个月300，自己有车也行",
+        "没经验的院里带 可以考养老护理员证 考证费院里出",  # the employer pays
+        "考证费用院方承担，培训费队里出",
+        "洗浴中心 女宾部 浴区 更衣室 保洁 限女性",  # the women's side of a bath house
+        "女士更衣室保洁，只招女的",
+        "男宾部搓澡区服务员，限男性",
+        "外墙真石漆 喷涂师傅 一天380 小工240 电话 13673799852",  # 985 inside a phone number
+        "入职统一办工资卡（本人保管 公司不收） 电话 0371-69856230",
+        "联系 闫先生 13523798507",
+        "211国道旁物流园",
+        "新手不要怕，有师傅带",
         "电子厂流水线，坐着干",
         "欢迎45-60岁的",
     ],
@@ -522,6 +624,61 @@ def test_private_only_or_hidden_contact_is_reviewed(description, code):
     found = screen(posting(trade="普工", title="招工", description=description), today=TODAY)
     assert code in [f.code for f in found.findings]
     assert found.decision == "review"
+
+
+@pytest.mark.parametrize(
+    ("description", "code"),
+    [
+        # an original handed to someone and kept for a time ("先把身份证给老板 干半个月再还")
+        ("来了先把身份证给老板 干半个月再还 怕中途跑了", "id_documents"),
+        ("身份证给我，干满一个月还你", "id_documents"),
+        ("身份证交给工头，干够15天再还", "id_documents"),
+        ("身份证先放老板那，转正了再还", "id_documents"),
+        # kept by two holders in a row ("由公司人事保管"), and cards other than the ID
+        ("入职需提交身份证原件 由公司人事保管 离职手续办完后退还", "id_documents"),
+        ("身份证原件由项目部财务统一保管", "id_documents"),
+        ("入职交社保卡原件给人事 统一办理", "id_documents"),
+        ("社保卡交公司保管", "id_documents"),
+        ("入职上交医保卡", "id_documents"),
+        # pregnancy and childbirth named with the person ("备孕的姐妹") or feared aloud
+        ("备孕的姐妹就不要来了", "marriage_pregnancy"),
+        ("备孕中的女士勿扰", "marriage_pregnancy"),
+        ("打算要孩子的姐妹们就算了", "marriage_pregnancy"),
+        ("最好是生完二胎的 省得刚来就请产假", "marriage_pregnancy"),
+        ("二胎已经生完的优先", "marriage_pregnancy"),
+        ("生完老二的宝妈优先", "marriage_pregnancy"),
+        ("怕刚来就休产假，不要刚结婚的", "marriage_pregnancy"),
+        ("担心入职没多久就怀孕", "marriage_pregnancy"),
+        # a refusal with its reason, the space between them gone ("有大病的不要 怕出事")
+        ("做过大手术的 有大病的不要 怕出事", "health_condition"),
+        ("有心脏病的不要，怕出问题", "health_condition"),
+        ("岁数大的不要 怕担责任", "age_wording"),
+        # 民族 mistyped with a look-alike: 名族, 明族
+        ("少数名族的就算了，习惯不一样 不方便", "ethnicity"),
+        ("少数明族的不招", "ethnicity"),
+        # a group told not to call
+        ("驻马店、信阳的别打电话了 不要 电话 15890105273", "region_hukou"),
+        ("东北的勿打电话", "region_hukou"),
+        ("外地的就别联系了", "region_hukou"),
+        ("40岁以上的别打电话了", "age_upper_limit"),
+    ],
+)
+def test_new_wording_of_known_breaches_is_flagged(description, code):
+    found = codes({"trade": "普工", "title": "招工", "description": description})
+    assert code in found
+
+
+def test_junior_school_is_the_law_for_security_guards_only():
+    # 保安服务管理条例 art. 8: a 保安员证 needs 初中, so 初中 is lawful for 保安 (trade or title)
+    guard = {"trade": "保安", "title": "保安 初中以上", "description": "小区保安 月3800"}
+    assert codes(guard) == []
+    assert codes({**guard, "title": "小区保安", "description": "学历初中及以上"}) == []
+    assert codes({**guard, "description": "高中以上学历"}) == ["education"]
+    assert codes({**guard, "trade": "保洁", "title": "保洁 初中以上"}) == [
+        "education_junior_school"
+    ]
+    # and where the text cites the 保安员证 (any trade)
+    assert codes({"trade": "普工", "description": "初中以上学历（办保安员证要求）"}) == []
 
 
 def test_lawful_exceptions_and_refusals_are_not_findings():

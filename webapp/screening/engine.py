@@ -12,8 +12,10 @@ the hourly minimum times the span's hours, less a meal break only when one is st
 held to the hourly minimum, a monthly one to the monthly minimum (pro rata when the days stated
 are not 8 hours); a piece rate is checked when the text states a daily estimate
 ("一天能挣200元", "一天也就七八十"), else only where what the piece is bounds a day from one side
-(a tiling rate per m², a whole home's renovation, so many pieces a day). The region is the
-posting's area_code, else the place its text names first, else 郑州.
+(tiling, painting or a gypsum ceiling per m², rebar per tonne, a whole home's renovation, so many
+pieces a day). A day's pay for fewer stated hours than 8 is compared with the wage guide as a full
+day at the same hourly rate. The region is the posting's area_code, else the place its text names
+first, else 郑州.
 
 Plain Python and deterministic: no Flask app is needed. Reasons are flask_babel lazy strings
 (rendered in the current locale when used) with the plain Chinese text alongside for the CLI.
@@ -108,6 +110,18 @@ NO_GUIDE_DAY_CEILING = Decimal(1200)
 # pieces a day ("一单500，一天能跑好几单") gives a lower bound, held to the ceilings only.
 WHOLE_HOME_MIN_DAYS = Decimal(3)
 TILE_M2_PER_DAY = Decimal(20)
+# More upper bounds of the same kind (README, "Pay rules"), each generous to the employer: a
+# whole home of a stated floor area ("100平 全屋 水电 人工包干600") takes at least one day per
+# WHOLE_HOME_M2_PER_DAY m² of floor (one practitioner does 水电 for about 10 m² of floor a day);
+# putty or emulsion per m² of wall at most PAINT_M2_PER_DAY m² a day (60-100; spraying, 喷涂,
+# covers more and is not bounded); a gypsum-board ceiling or partition per m² at most
+# CEILING_M2_PER_DAY m² a day (10-20 with its frame; 铝扣板/集成吊顶 go faster and are not
+# bounded); tying rebar per tonne at most REBAR_T_PER_DAY tonnes a worker a day (a 钢筋 crew does
+# about half a tonne a worker; a per-tonne rate bounds each worker's day whatever the crew).
+WHOLE_HOME_M2_PER_DAY = Decimal(25)
+PAINT_M2_PER_DAY = Decimal(100)
+CEILING_M2_PER_DAY = Decimal(30)
+REBAR_T_PER_DAY = Decimal(2)
 RENOVATION_GROUPS = frozenset(
     {"construction_structure", "construction_finish", "electrical", "pipe_metal"}
 )
@@ -395,6 +409,8 @@ _HOMOPHONES = (
     (re.compile(r"(?<![a-z])sfz(?![a-z])"), "身份证"),
     (re.compile(r"(?<![a-z])bm(?=勿|不|免|别|谢绝|优先|就|也|的|们)"), "宝妈"),
     (re.compile(r"(?<=[交缴付收退押])yj(?![a-z])|(?<![a-z])yj(?=\d|元|块)"), "押金"),
+    # a typo of 民族 that sounds the same: "少数名族的就算了", "名族不限"
+    (re.compile(r"(?<=少数)[名明]族|[名明]族(?=不限|限制|要求|歧视|优先)"), "民族"),
 )
 # A warning against fees ("凡是让你交钱的都是骗子", "收押金的一律是骗子") names a fee without
 # asking for one: it is read as 防骗提醒, so that a fee asked for next to it still counts.
@@ -740,6 +756,36 @@ TRADE_ALIASES = {
     "派发传单": "4-01-02-02",
     "传单派发": "4-01-02-02",
     "地推": "4-01-02-02",
+    # watching a site or a works at night (看厂, 守夜): 保安员, whose common name is 保安/门卫
+    "看厂": "4-07-05-01",
+    "看场": "4-07-05-01",
+    "看门": "4-07-05-01",
+    "看大门": "4-07-05-01",
+    "看仓库": "4-07-05-01",
+    "看工地": "4-07-05-01",
+    "看夜": "4-07-05-01",
+    "守夜": "4-07-05-01",
+    "值夜": "4-07-05-01",
+    "巡夜": "4-07-05-01",
+    "值守": "4-07-05-01",
+    # excavators and loaders (挖掘铲运和桩工机械司机 is not on file): the nearest guide is that of
+    # 起重装卸机械操作工 (叉车司机), an operator of the same 大典 小类 (通用工程机械操作人员)
+    # whose pay is lower, so its floors are generous to the employer
+    "挖掘机": "6-30-05-01",
+    "挖掘机司机": "6-30-05-01",
+    "挖掘机师傅": "6-30-05-01",
+    "挖掘机操作手": "6-30-05-01",
+    "挖机": "6-30-05-01",
+    "挖机司机": "6-30-05-01",
+    "挖机师傅": "6-30-05-01",
+    "挖机手": "6-30-05-01",
+    "钩机": "6-30-05-01",
+    "钩机司机": "6-30-05-01",
+    "勾机司机": "6-30-05-01",
+    "铲车": "6-30-05-01",
+    "铲车司机": "6-30-05-01",
+    "装载机": "6-30-05-01",
+    "装载机司机": "6-30-05-01",
 }
 
 
@@ -803,9 +849,12 @@ _SPAN = re.compile(
 _CLOCK_SPAN = re.compile(r"(?<![\d:])(\d{1,2}):\d{2}(?:-|~|—|到|至)(\d{1,2}):\d{2}(?!\d)")
 # A break the posting states inside a span: "中午休息1小时", "午休半小时", "吃饭休息一个小时".
 _BREAK = re.compile(
-    r"(?:中午|午间|午饭|吃饭|中间|饭点)?(?:休息|午休|歇)(?:时间)?"
+    r"(?:(?:中午|午间|午饭|吃饭|中间|饭点)?(?:休息|午休|歇)|中午|午间)(?:时间)?"
     r"(?:(\d(?:\.5)?)(?:个)?(?:小时|钟头|个钟|h)|(1|一)个半(?:小时|钟头)|半(?:个)?小时)"
 )
+# A length of time right after a break word is the break, not the day ("中午1小时 一天175",
+# "中午休息2小时一天280": once the separators are gone, "1小时一天" reads like "1 hour a day").
+_BREAK_BEFORE = re.compile(r"(?:中午|午间|午饭|吃饭|中间|饭点|休息|午休|歇|休)(?:时间)?$")
 _COUNT_UNITS = r"(?!\d|件|个|单|箱|斤|平|米|人|次|台|间|小时|分钟|公里|h|点|号|层|楼|栋|天|岁)"
 _DAILY_ESTIMATE = re.compile(
     r"(?:一天|每天|日均|日收入|日入|每日)"
@@ -816,7 +865,14 @@ _DAILY_ESTIMATE = re.compile(
     + _COUNT_UNITS
 )
 _STATED_PAY = (
-    ("day", re.compile(r"(?:日结|日薪|日工资|日入|日赚|一天|每天)" + _NUMBER + _COUNT_UNITS)),
+    # a night shift's pay is a day's: "一夜1000", "一晚上300", "每个夜班200"
+    (
+        "day",
+        re.compile(
+            r"(?:日结|日薪|日工资|日入|日赚|一天|每天|一夜|每夜|一晚上?|每晚上?|一宿|一个晚上|"
+            r"每个晚上|一个夜班|每个夜班)" + _NUMBER + _COUNT_UNITS
+        ),
+    ),
     ("hour", re.compile(r"(?:时薪|每小时|一小时)" + _NUMBER + _COUNT_UNITS)),
     ("month", re.compile(r"(?:月薪|月入|月工资)" + _NUMBER + _COUNT_UNITS)),
 )
@@ -867,6 +923,8 @@ def _stated_hours(text: str) -> Decimal | None:
     """Daily hours stated in the (normalised) text, 1 to 12; None otherwise."""
     for pattern in _HOURS:
         for match in pattern.finditer(text):
+            if _BREAK_BEFORE.search(text, 0, match.start(1)):
+                continue
             hours = Decimal(match.group(1))
             if 1 <= hours <= MAX_STATED_HOURS:
                 return hours
@@ -913,6 +971,16 @@ def _convert(amount: Decimal, unit: str, to: str, hours: Decimal) -> Decimal:
         "month": amount / refdata.DAYS_PER_MONTH,
     }[unit]
     return per_day if to == "day" else per_day / hours
+
+
+def _full_day(value: Decimal, to: str, part_day: Decimal | None) -> Decimal:
+    """A day's pay for a shorter stated day as a full (8-hour) day at the same hourly rate."""
+    # A guide's day is a full day: "干4个小时 600块" is 1200 a day (README, "Pay rules"). Only
+    # hours the posting states count (a span may be one of two shifts); longer days are not
+    # scaled down.
+    if to == "day" and part_day is not None:
+        return value * HOURS_PER_DAY / part_day
+    return value
 
 
 def _money(value: Decimal) -> str:
@@ -1042,6 +1110,14 @@ _PER_AREA = re.compile(
     r"|\d(?:元|块)?钱?(?:一|每|/)(?:平方米?|平米|平|m2|延米|米|点位)"
 )
 _TILING = re.compile(r"贴砖|铺砖|瓷砖|地砖|墙砖|贴瓷|镶贴")
+_PAINTING = re.compile(r"腻子|乳胶漆|刷漆|刷墙|滚涂|墙面漆|墙漆|涂料")
+_SPRAYING = re.compile(r"喷")
+_CEILING = re.compile(r"石膏板|吊顶|隔墙|龙骨")
+_FAST_CEILING = re.compile(r"扣板|集成")
+_PER_TONNE = re.compile(r"(?:一|每|/)吨|\d(?:元|块)?钱?(?:一|每|/)吨")
+_REBAR = re.compile(r"钢筋")
+# the floor area of a whole home: "100平", "120平米", "90个平方"
+_FLOOR_AREA = re.compile(r"(?<![\d.])(\d{2,3})(?:个)?(?:平方米?|平米|平|m2)(?![\d米])")
 _PIECES_A_DAY = re.compile(
     r"(?:一天|每天|日均|每日)(?:能|可以|可|大概|大约|至少|差不多|也就|就)*"
     r"(?:跑|做|接|送|干|派|卸|装|拉|摘)?"
@@ -1055,11 +1131,29 @@ def _piece_day_bound(posting: Posting, amount: Decimal, text: str) -> tuple[Deci
     """A day's earnings bounded by what the piece is: (amount, "most" or "least"), or None."""
     trade = resolve_trade(posting.trade)
     renovation = trade is not None and trade.group in RENOVATION_GROUPS
-    if renovation and _TILING.search(text) and _PER_AREA.search(text):
-        return amount * TILE_M2_PER_DAY, "most"
+    per_area = _PER_AREA.search(text)
+    if renovation and per_area:
+        # a rate per m² of some work: the most generous bound the text's work allows
+        bounds = [
+            per_day
+            for found, per_day in (
+                (_TILING.search(text), TILE_M2_PER_DAY),
+                (_PAINTING.search(text) and not _SPRAYING.search(text), PAINT_M2_PER_DAY),
+                (_CEILING.search(text) and not _FAST_CEILING.search(text), CEILING_M2_PER_DAY),
+            )
+            if found
+        ]
+        if bounds:
+            return amount * max(bounds), "most"
+    if renovation and _REBAR.search(text) and _PER_TONNE.search(text):
+        return amount * REBAR_T_PER_DAY, "most"
     whole_home = _WHOLE_JOB.search(text) and _WHOLE_HOME.search(text)
-    if renovation and whole_home and not _PER_AREA.search(text):
-        return amount / WHOLE_HOME_MIN_DAYS, "most"
+    if renovation and whole_home and not per_area:
+        days = WHOLE_HOME_MIN_DAYS
+        area = _FLOOR_AREA.search(text)
+        if area:
+            days = max(days, Decimal(area.group(1)) / WHOLE_HOME_M2_PER_DAY)
+        return amount / days, "most"
     match = _PIECES_A_DAY.search(text)
     if match:
         count = _CN_COUNT.get(match.group(1)) or int(match.group(1))
@@ -1112,6 +1206,7 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
     region = _region(posting, text)
     guide = _guide(posting, region)
     convert_hours = hours or span or HOURS_PER_DAY
+    part_day = hours if hours is not None and hours < HOURS_PER_DAY else None
     if amount is not None and unit in ("hour", "day", "month"):
         # what the guide sees: a month on a 单 of so many days counts per day
         rate, rate_unit = (amount / days, "day") if days else (amount, unit)
@@ -1121,6 +1216,7 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
             add("below_minimum", unit, pay=amount, minimum=minimum)
         if guide is not None:
             value = _convert(rate, rate_unit, guide.unit, convert_hours)
+            value = _full_day(value, guide.unit, part_day)
             if not ceilings:
                 pass
             elif value > guide.median * SCAM_FACTOR:
@@ -1139,12 +1235,13 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
             elif _skilled(posting, text):
                 add("below_skilled_guide", guide.unit, pay=value, low=guide.low)
         elif ceilings:
-            value = _convert(rate, rate_unit, "day", convert_hours)
+            value = _full_day(_convert(rate, rate_unit, "day", convert_hours), "day", part_day)
             if value > NO_GUIDE_DAY_CEILING:
                 add("no_guide_too_high", "day", pay=value, ceiling=NO_GUIDE_DAY_CEILING)
     for stated, stated_unit in _stated_pay(text):  # pay written in the text may differ
         if guide is not None:
             value = _convert(stated, stated_unit, guide.unit, convert_hours)
+            value = _full_day(value, guide.unit, part_day)
             if value > guide.median * SCAM_FACTOR:
                 add("too_high", guide.unit, pay=value, median=guide.median)
             elif (
@@ -1154,7 +1251,7 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
             ):
                 add("bait", guide.unit, pay=value, median=guide.median)
         else:
-            value = _convert(stated, stated_unit, "day", convert_hours)
+            value = _full_day(_convert(stated, stated_unit, "day", convert_hours), "day", part_day)
             if value > NO_GUIDE_DAY_CEILING:
                 add("no_guide_too_high", "day", pay=value, ceiling=NO_GUIDE_DAY_CEILING)
     return found
