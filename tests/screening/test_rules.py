@@ -210,6 +210,12 @@ def test_screening_is_deterministic():
         ("一天一百三，45岁以下", "一天130 45岁以下"),
         # a warning against fees names a fee without asking for one
         ("凡是让你交钱的都是骗子，我们不收一分钱", "防骗提醒我们不收一分钱"),
+        # typos that sound the same: 工姿 (工资), 联细 (联系), 电活 (电话) before a number
+        ("工姿卡公司统一管理", "工资卡公司统一管理"),
+        ("月工姿五千二", "月工资5200"),
+        ("有意的联细 153 3791 7045", "有意的联系153 3791 7045"),
+        ("电活 0379-6781 0926", "电话0379-6781 0926"),
+        ("会干水电活 2年以上", "会干水电活2年以上"),
         ("收 押 金 的 一律是骗子", "防骗提醒"),
     ],
 )
@@ -382,6 +388,94 @@ def test_a_break_is_not_read_as_the_day():
     assert codes({**day, "description": "8:30-17:30，中午一小时，一天175"}) == []  # 8 h: 164.80
     late = {**day, "pay_amount": "150", "description": "早9点到晚7点，中午1小时，一天150"}
     assert codes(late) == ["pay_below_minimum_day"]  # 9 h: 185.40
+
+
+def test_a_count_of_pieces_a_day_is_no_sum_of_money():
+    # "一天两百票左右" is 200 parcels at 1.5 (300 a day), not 200 yuan against 10 × 20.6 = 206
+    courier = {"trade": "快递员", "pay_amount": "1.5", "pay_unit": "piece", "daily_hours": "10"}
+    assert codes({**courier, "description": "一票一块五 一天两百票左右 多劳多得"}) == []
+    assert codes({**courier, "description": "外卖 一份3块 一天一百份"}) == []
+    assert engine._daily_estimate(normalise("一天两百票左右")) is None
+    # a sum a day is still one ("一天能挣200": 200 < 206)
+    assert codes({**courier, "description": "一票1.5 一天能挣200"}) == ["pay_below_minimum_day"]
+
+
+def test_a_practitioner_who_leads_learners_is_no_learner():
+    # 中式烹调师 in 新安县 (洛阳 guide low 180, 80% 144): 3000 a month for 26 days is 115.38
+    chef = {"trade": "厨师", "pay_amount": "3000", "pay_unit": "month", "daily_hours": "8"}
+    assert codes({**chef, "description": "新安县 招主厨 带两个徒弟 月休4天"}) == [
+        "pay_below_skilled_guide_day"
+    ]
+    assert codes({**chef, "description": "新安县 厨师 手下有3个帮厨"}) == [
+        "pay_below_skilled_guide_day"
+    ]
+    assert codes({**chef, "description": "新安县 招厨师学徒 月休4天"}) == []  # a learner
+    assert codes({**chef, "description": "新安县 后厨 有师傅带徒弟"}) == []
+
+
+def test_a_month_is_divided_by_the_days_it_says_are_worked():
+    # the guide's figures are per day worked: "月休4天" is 26 days, "单休" 26, a 5-day week 21.75
+    assert engine._days_worked(normalise("月休四天")) == Decimal(26)
+    assert engine._days_worked(normalise("每个月休息2天")) == Decimal(28)
+    assert engine._days_worked(normalise("单休 早八晚六")) == Decimal(26)
+    assert engine._days_worked(normalise("双休")) is None
+    assert engine._days_worked(normalise("月休10天")) is None
+    # 挖机 (the 叉车 guide, 郑州 low 180, 80% 144): 3500 / 26 = 134.62, but 3500 / 21.75 = 160.92
+    digger = {"trade": "挖机司机", "pay_amount": "3500", "pay_unit": "month", "daily_hours": "8"}
+    assert codes({**digger, "description": "登封 有操作证 月休4天 月薪3500"}) == [
+        "pay_below_skilled_guide_day"
+    ]
+    assert codes({**digger, "description": "登封 有操作证 单休 月薪3500"}) == [
+        "pay_below_skilled_guide_day"
+    ]
+    assert codes({**digger, "description": "登封 有操作证 双休 月薪3500"}) == []
+    # the minimum wage is not: 2100 a month for 26 days meets the monthly standard as it stands
+    month = {"pay_amount": "2100", "pay_unit": "month", "description": "月休4天"}
+    assert codes(month) == []
+    # but against the 普工 hourly guide (low 21) it is 2100 / 26 / 8 = 10.10 an hour, below half
+    assert codes({**month, "trade": "普工"}) == ["pay_below_guide_hour"]
+    assert codes({**month, "trade": "普工", "description": "双休"}) == []  # 12.07
+
+
+def test_putty_and_paint_for_one_rate_halve_the_area_a_day():
+    # PAINT_FULL_M2_PER_DAY (50): 3 × 50 = 150 < 176 (80% of 油漆工's 220 in 郑州)
+    paint = {"trade": "油漆工", "pay_amount": "3", "pay_unit": "piece"}
+    for text in (
+        "刮腻子 打磨 刷乳胶漆 一平三块",
+        "墙面腻子+乳胶漆全套 每平3元",
+        "乳胶漆和腻子一起做 3块一平",
+    ):
+        assert codes({**paint, "description": f"郑州 {text}"}) == ["pay_below_skilled_guide_day"]
+    # putty alone (300), two rates, or a fair rate for both pass
+    assert codes({**paint, "description": "郑州 刮腻子 一平3块"}) == []
+    assert codes({**paint, "description": "郑州 刮腻子一平3块 乳胶漆另算"}) == []
+    assert (
+        codes({**paint, "pay_amount": "4", "description": "郑州 刮腻子打磨刷乳胶漆 一平4块"}) == []
+    )
+
+
+def test_an_electrician_in_building_work_has_the_installers_guide():
+    # 电工 (维修电工, 郑州 low 200) in 装修/家装/工地 work is 电气设备安装工 (low 250, 80% 200)
+    electrician = {"trade": "电工", "pay_amount": "170", "pay_unit": "day", "daily_hours": "8"}
+    assert codes({**electrician, "description": "中原区 XX装饰 家装 布线 装开关插座"}) == [
+        "pay_below_skilled_guide_day"
+    ]
+    assert codes({**electrician, "description": "工地临电 电工 郑州"}) == [
+        "pay_below_skilled_guide_day"
+    ]
+    assert codes({**electrician, "description": "郑州 工厂设备维修 电工"}) == []  # 170 ≥ 160
+    assert codes({**electrician, "pay_amount": "260", "description": "郑州 装修公司 电工"}) == []
+
+
+def test_a_watchman_paid_a_months_bait_is_reviewed():
+    # an alias inside the trade ("仓库看守" → 看守 → 保安员), and "一个月一万五" as pay in the text
+    assert resolve_trade("仓库看守").code == resolve_trade("看守员").code == "4-07-05-01"
+    watch = {"trade": "仓库看守", "pay_amount": "15000", "pay_unit": "month"}
+    found = codes({**watch, "description": "荥阳 仓库招看守 一个月一万五 啥活都不用干"})
+    assert "pay_bait_day" in found
+    assert codes({**watch, "pay_amount": "3600", "description": "荥阳 一个月3600 夜班"}) == []
+    assert engine._stated_pay(normalise("一个月一万五")) == [(Decimal(15000), "month")]
+    assert engine._stated_pay(normalise("每月10号发工资")) == []
 
 
 def test_night_watch_and_excavator_postings_have_a_guide():
@@ -573,6 +667,26 @@ def test_illness_and_credit_checks_are_reviewed():
         "新手不要怕，有师傅带",
         "电子厂流水线，坐着干",
         "欢迎45-60岁的",
+        # blind_15's false positives, as families
+        "主要是郑州市区的搬家 也有跑新乡 许昌的长途",  # 主要是 "mainly": where the work is
+        "主要是洛阳市区的活，偶尔跑县里",
+        "需要郑州市区的小区保洁",
+        "单子都是公司签合同 客户先付款 不会拖欠",  # the employer's client pays the employer
+        "雇主先付全款再派单，工资不拖",
+        "家长先交钱再上课，老师工资月结",
+        "想干的加群前先打电话登记 电话 155 3795 0627",  # a group after a phone registration
+        "电话报名后拉你进群 通知上班时间 电话 155 3795 0627",
+        "孕期女工不得从事夜班和搬重物",  # a protection, not a bar on women
+        "地面岗位女工可以报",
+        "有高血压的要提前说 我们安排轻活",  # a disclosure, then no refusal
+        "照顾装了心脏支架的老人",
+        "学历的我们不要求，能干就行",  # 不要求: no requirement, not 不要
+        "身份证原件看一下，复印件留公司",
+        "门禁卡密码找前台",
+        "体检公司统一安排，费用公司承担",
+        "工服免费发，自己出门前换好",
+        "工资月结，年底有奖金",
+        "会干水电活 2年以上",  # 电活 (electrical work) is not a typo of 电话 here
     ],
 )
 def test_near_misses_stay_clean(description):
@@ -661,6 +775,51 @@ def test_private_only_or_hidden_contact_is_reviewed(description, code):
         ("东北的勿打电话", "region_hukou"),
         ("外地的就别联系了", "region_hukou"),
         ("40岁以上的别打电话了", "age_upper_limit"),
+        # blind_15: "for now" before the refusal ("就先不要了", "暂时不安排"), 的 + a noun
+        ("少数名族的就先不要了 饮食习惯不一样", "ethnicity"),
+        ("少数民族的就先不招了", "ethnicity"),
+        ("维族、藏族的兄弟暂时不安排 公司统一规定", "ethnicity"),
+        ("回族的朋友暂时不安排", "ethnicity"),
+        ("不安排维吾尔族", "ethnicity"),
+        ("外地的就先不要了", "region_hukou"),
+        ("50岁以上的暂时就不考虑", "age_upper_limit"),
+        ("夜班分拣 妹子就先不要了", "gender_male_only"),
+        # a place and 那边/那块/一带 ("四川、贵州那边的就不要了")
+        ("四川、贵州那边的就不要了 班组里都是河南人", "region_hukou"),
+        ("东北那块的不要", "region_hukou"),
+        ("甘肃一带的不招", "region_hukou"),
+        ("需要郑州市区的人", "region_hukou"),
+        # women barred: men only ("禁止女工报名", "女性不得应聘"), outside 矿山井下
+        ("仓库搬运 禁止女工报名", "gender_male_only"),
+        ("女性不得应聘", "gender_male_only"),
+        # implants and operations; a disclosure asked before the refusal
+        ("做过大手术的 身上有钢板的不考虑 面试会问 别隐瞒", "health_condition"),
+        ("体内有钢板的不要", "health_condition"),
+        ("装过心脏支架的不考虑", "health_condition"),
+        ("开过刀的别来", "health_condition"),
+        ("有抑郁症、焦虑症病史的 要主动说 我们不考虑", "health_disability"),
+        ("有精神病史的 请提前说明 我们不录用", "health_disability"),
+        ("有抑郁症病史的 面试会问 不考虑", "health_disability"),
+        # an original kept while a copy is refused ("复印件不中"); a card and its password held
+        ("入职材料：身份证原件 银行卡 留公司 复印件不中 办完手续慢慢还", "id_documents"),
+        ("身份证原件留公司，复印件不行", "id_documents"),
+        ("驾驶证原件放公司 拍照不行", "id_documents"),
+        ("工姿卡公司统一办统一管理 卡和密码放财务", "id_documents"),
+        ("工资卡跟密码交给老板", "id_documents"),
+        ("银行卡密码由财务保管", "id_documents"),
+        # a living allowance a month and the wages at the year's end
+        ("每月发生活费 年底一次结清", "fee_wage_pledge"),
+        ("平时只给生活费 完工统一结算", "fee_wage_pledge"),
+        # fees: arranging a check is not paying for it; a uniform at the worker's cost
+        ("入职体检公司统一安排 体检费一百五 交给人事 现金微信都中", "fee_medical"),
+        ("体检由公司统一安排，体检费120交给财务", "fee_medical"),
+        ("工服自己出 二百块 第一个月工资里扣 走的时候衣服归你", "fee_uniform"),
+        ("工作服员工自己承担", "fee_uniform"),
+        ("厂服150块从首月工资里扣", "fee_uniform"),
+        ("客户先付款，你也要先交钱200", "fee_payment"),
+        # a group joined without a phone registration still counts
+        ("报名后拉你进群 群里派活", "private_contact_hidden"),
+        ("加群前不用打电话，扫码进群", "private_contact_hidden"),
     ],
 )
 def test_new_wording_of_known_breaches_is_flagged(description, code):
@@ -686,6 +845,19 @@ def test_lawful_exceptions_and_refusals_are_not_findings():
     mine = {"trade": "矿工", "title": "煤矿井下辅助工", "description": "限男性，年满18周岁"}
     assert "gender_male_only" not in codes(mine)
     assert "gender_male_only" in codes({**mine, "title": "煤矿地面装卸工"})
+    # women barred from the work ("禁止女工", "女性不得从事") is men only, never a request for women
+    # (gender_female_only), and lawful underground: no gender finding at all
+    for title, description in (
+        ("栾川 钼矿 井下 铲运机司机", "招井下铲运机司机 男性（井下作业国家禁止女工） 有操作证"),
+        (
+            "登封 煤矿 招井下工人 只招男",
+            "按国家规定只招男性 女性不得从事矿山井下作业 地面岗位女工可以报",
+        ),
+        ("铁矿 井下 装岩工", "井下作业 只招男 女工禁止下井"),
+    ):
+        assert codes({"trade": "矿工", "title": title, "description": description}) == []
+    assert codes("仓库装卸 男性（国家禁止女工从事繁重体力劳动）") == ["gender_male_only"]
+    assert codes("夜班分拣，女士勿扰") == ["gender_male_only"]
     # a warning against fees and refusals of fees and ID-holding, spaces inside words too
     assert codes("凡是让你交钱的都是骗子，我们不收一分钱") == []
     assert codes("不押证 不押工资 不收押 金") == []

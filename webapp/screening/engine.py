@@ -14,8 +14,9 @@ are not 8 hours); a piece rate is checked when the text states a daily estimate
 ("一天能挣200元", "一天也就七八十"), else only where what the piece is bounds a day from one side
 (tiling, painting or a gypsum ceiling per m², rebar per tonne, a whole home's renovation, so many
 pieces a day). A day's pay for fewer stated hours than 8 is compared with the wage guide as a full
-day at the same hourly rate. The region is the posting's area_code, else the place its text names
-first, else 郑州.
+day at the same hourly rate, and a month with stated rest days ("月休4天") is divided by the days
+worked, not 21.75, for the guide (never for the minimum). The region is the posting's area_code,
+else the place its text names first, else 郑州.
 
 Plain Python and deterministic: no Flask app is needed. Reasons are flask_babel lazy strings
 (rendered in the current locale when used) with the plain Chinese text alongside for the CLI.
@@ -83,7 +84,7 @@ HOURS_PER_DAY = Decimal(8)  # converts between hour and day rates when no hours 
 MAX_STATED_HOURS = Decimal(12)  # "24小时陪护" counts rest time: longer days are not used
 GUIDE_LOW_SHARE = Decimal("0.5")  # below half the guide's low end: review
 # A skilled trade (a certificate or years of practice: 焊工, 电工, 木工, 钢筋工, 司机, 厨师...)
-# paid below 75% of its guide's low end is reviewed too, unless the posting takes learners
+# paid below 80% of its guide's low end is reviewed too, unless the posting takes learners
 # (学徒, 跟师傅, 新手) or a part of a day (半天), which are paid less.
 SKILLED_LOW_SHARE = Decimal("0.8")
 SKILLED_GROUPS = frozenset(
@@ -120,6 +121,10 @@ TILE_M2_PER_DAY = Decimal(20)
 # about half a tonne a worker; a per-tonne rate bounds each worker's day whatever the crew).
 WHOLE_HOME_M2_PER_DAY = Decimal(25)
 PAINT_M2_PER_DAY = Decimal(100)
+# One rate for putty and paint together ("刮腻子 打磨 刷乳胶漆 一平三块") works each m² of wall at
+# least twice (in practice four or five passes: two of putty, sanding, a primer and two coats),
+# so at most half the area of one pass: PAINT_M2_PER_DAY / 2.
+PAINT_FULL_M2_PER_DAY = PAINT_M2_PER_DAY / 2
 CEILING_M2_PER_DAY = Decimal(30)
 REBAR_T_PER_DAY = Decimal(2)
 RENOVATION_GROUPS = frozenset(
@@ -411,6 +416,11 @@ _HOMOPHONES = (
     (re.compile(r"(?<=[交缴付收退押])yj(?![a-z])|(?<![a-z])yj(?=\d|元|块)"), "押金"),
     # a typo of 民族 that sounds the same: "少数名族的就算了", "名族不限"
     (re.compile(r"(?<=少数)[名明]族|[名明]族(?=不限|限制|要求|歧视|优先)"), "民族"),
+    # typos that sound the same: 工姿 (工资: "工姿卡公司统一管理", "月工姿五千二"), 联细 (联系),
+    # and 电活 (电话) before a phone number ("电活 0379-6781 0926"; 电活 is also "electrical work")
+    (re.compile(r"工姿"), "工资"),
+    (re.compile(r"联细"), "联系"),
+    (re.compile(r"电活(?=1[3-9]\d|0\d{2,3})"), "电话"),
 )
 # A warning against fees ("凡是让你交钱的都是骗子", "收押金的一律是骗子") names a fee without
 # asking for one: it is read as 防骗提醒, so that a fee asked for next to it still counts.
@@ -768,6 +778,7 @@ TRADE_ALIASES = {
     "值夜": "4-07-05-01",
     "巡夜": "4-07-05-01",
     "值守": "4-07-05-01",
+    "看守": "4-07-05-01",  # "仓库看守", "看守员" (an alias inside the name counts, resolve_trade)
     # excavators and loaders (挖掘铲运和桩工机械司机 is not on file): the nearest guide is that of
     # 起重装卸机械操作工 (叉车司机), an operator of the same 大典 小类 (通用工程机械操作人员)
     # whose pay is lower, so its floors are generous to the employer
@@ -792,8 +803,8 @@ TRADE_ALIASES = {
 def resolve_trade(value: str | None) -> refdata.Trade | None:
     """The trade for a 大典 code or a trade name ("保洁", "电工", "小工"); None if unknown."""
     # An exact name wins, then the longest known name inside the value ("建筑小工" -> 小工),
-    # then a known name containing the value ("电焊" -> 电焊工). Ties go to the first trade in
-    # file order.
+    # then the longest alias inside it ("仓库看守" -> 看守), then a known name containing the
+    # value ("电焊" -> 电焊工). Ties go to the first trade in file order.
     if not value or not value.strip():
         return None
     value = value.strip()
@@ -811,6 +822,9 @@ def resolve_trade(value: str | None) -> refdata.Trade | None:
     inside = [(len(name), -i, trade) for i, (name, trade) in enumerate(names) if name in wanted]
     if inside:
         return max(inside, key=lambda t: (t[0], t[1]))[2]
+    aliases = [alias for alias in TRADE_ALIASES if len(alias) >= 2 and alias in wanted]
+    if aliases:
+        return refdata.trade(TRADE_ALIASES[max(aliases, key=len)])
     if len(wanted) >= 2:
         for name, trade in names:
             if wanted in name:
@@ -855,7 +869,11 @@ _BREAK = re.compile(
 # A length of time right after a break word is the break, not the day ("中午1小时 一天175",
 # "中午休息2小时一天280": once the separators are gone, "1小时一天" reads like "1 hour a day").
 _BREAK_BEFORE = re.compile(r"(?:中午|午间|午饭|吃饭|中间|饭点|休息|午休|歇|休)(?:时间)?$")
-_COUNT_UNITS = r"(?!\d|件|个|单|箱|斤|平|米|人|次|台|间|小时|分钟|公里|h|点|号|层|楼|栋|天|岁)"
+# what follows a count, not a sum of money: "一天200票左右" is 200 parcels ("一票1.5"), not 200 yuan
+_COUNT_UNITS = (
+    r"(?!\d|件|个|单|箱|斤|平|米|人|次|台|间|小时|分钟|公里|h|点|号|层|楼|栋|天|岁"
+    r"|票|份|趟|袋|盒|瓶|桶|户|棵|株|篇|张)"
+)
 _DAILY_ESTIMATE = re.compile(
     r"(?:一天|每天|日均|日收入|日入|每日)"
     r"(?:大概|大约|平均|至少|约|能|可以|可|收入|挣|赚|拿|到手|工资|也就|就|才|最多|差不多|有)*"
@@ -874,7 +892,8 @@ _STATED_PAY = (
         ),
     ),
     ("hour", re.compile(r"(?:时薪|每小时|一小时)" + _NUMBER + _COUNT_UNITS)),
-    ("month", re.compile(r"(?:月薪|月入|月工资)" + _NUMBER + _COUNT_UNITS)),
+    # "一个月一万五" (15000) as well as "月薪15000"
+    ("month", re.compile(r"(?:月薪|月入|月工资|一个月|每个月|每月)" + _NUMBER + _COUNT_UNITS)),
 )
 
 
@@ -963,14 +982,39 @@ def _stated_pay(text: str) -> list[tuple[Decimal, str]]:
     ]
 
 
-def _convert(amount: Decimal, unit: str, to: str, hours: Decimal) -> Decimal:
-    """An hour, day or month rate as an hour or day rate (21.75 days a month)."""
+def _convert(
+    amount: Decimal, unit: str, to: str, hours: Decimal, days: Decimal | None = None
+) -> Decimal:
+    """An hour, day or month rate as an hour or day rate (21.75 days a month unless `days`)."""
     per_day = {
         "hour": amount * hours,
         "day": amount,
-        "month": amount / refdata.DAYS_PER_MONTH,
+        "month": amount / (days or refdata.DAYS_PER_MONTH),
     }[unit]
     return per_day if to == "day" else per_day / hours
+
+
+# The days a month the posting says are worked ("月休4天" 26, "单休"/"做六休一" 26): a monthly
+# sum compared with a wage guide, whose figures are per day (or hour) worked, is divided by them
+# (README, "Pay rules"). Only 0 to 8 rest days a month count (22 to 30 days); a 5-day week and
+# everything else is 21.75. The minimum wage is not affected: its monthly standard applies to the
+# month as it stands.
+_REST_DAYS = re.compile(
+    r"(?:月休|(?:每|一)个?月(?:只)?休息?)(\d|[一二两三四五六七八])天"
+    r"|(单休|做六休一|上六休一|干六休一|六天工作制|周日休|周六休|一周休一天|每周休一天)"
+)
+_CN_SMALL = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
+
+
+def _days_worked(text: str) -> Decimal | None:
+    """Days worked a month when the text states its rest days (22 to 30); None otherwise."""
+    match = _REST_DAYS.search(text)
+    if match is None:
+        return None
+    if match.group(2):
+        return Decimal(26)
+    rest = _CN_SMALL.get(match.group(1)) or int(match.group(1))
+    return Decimal(30 - rest) if rest <= 8 else None
 
 
 def _full_day(value: Decimal, to: str, part_day: Decimal | None) -> Decimal:
@@ -1063,8 +1107,26 @@ def _minimum(
     return standard.daily
 
 
-def _guide(posting: Posting, region: str = DEFAULT_REGION) -> refdata.WageGuide | None:
+# 电工 (6-31-01-03, 维修电工) is the 大典's electrician of production and maintenance; wiring
+# in building work (装修, 家装, 工地: 开槽布线, 装开关插座) is 电气设备安装工 (6-29-03-02, 安装电工,
+# 水电工（电）), whose guide a posting for 电工 in that work is held to.
+_ELECTRICIAN = "6-31-01-03"
+_INSTALLER = "6-29-03-02"
+_BUILDING_WORK = re.compile(r"装修|家装|装饰|精装|工装|翻新|毛坯|新房|开槽|布管|工地|项目部|施工队")
+
+
+def _guide_trade(posting: Posting, text: str = "") -> refdata.Trade | None:
+    """The trade whose wage guide applies: the posting's, or the installer for building work."""
     trade = resolve_trade(posting.trade)
+    if trade is not None and trade.code == _ELECTRICIAN and _BUILDING_WORK.search(text):
+        return refdata.trade(_INSTALLER)
+    return trade
+
+
+def _guide(
+    posting: Posting, region: str = DEFAULT_REGION, text: str = ""
+) -> refdata.WageGuide | None:
+    trade = _guide_trade(posting, text)
     if trade is None:
         return None
     try:
@@ -1088,6 +1150,14 @@ _LEARNER = re.compile(
 _C_LICENCE = re.compile(r"(?<![a-z0-9])c[12](?!\d)")
 
 
+# A practitioner who leads learners ("招主厨 带两个徒弟", "管3个小工") is no learner: the learner
+# words name the people under the worker, not the worker.
+_LEADS = re.compile(
+    r"(?:带|管|领|手下有?|配)(?:着)?(?:\d+|[一二两三四五六七八九几]+)(?:个|名|位)"
+    r"(?:徒弟|学徒|小工|帮工|助手|副手|帮厨)"
+)
+
+
 def _skilled(posting: Posting, text: str) -> bool:
     """A skilled trade, paid as a full practitioner (not a learner, not a part day)."""
     trade = resolve_trade(posting.trade)
@@ -1095,7 +1165,7 @@ def _skilled(posting: Posting, text: str) -> bool:
         return False
     if trade.group == "driving" and _C_LICENCE.search(text):
         return False
-    return not _LEARNER.search(text)
+    return not _LEARNER.search(_LEADS.sub("", text))
 
 
 # What a piece is (README, "Pay rules"): a whole home's renovation for one sum, a tiling rate per
@@ -1111,6 +1181,12 @@ _PER_AREA = re.compile(
 )
 _TILING = re.compile(r"贴砖|铺砖|瓷砖|地砖|墙砖|贴瓷|镶贴")
 _PAINTING = re.compile(r"腻子|乳胶漆|刷漆|刷墙|滚涂|墙面漆|墙漆|涂料")
+# putty and paint named as one job, with no figure between them ("刮腻子 打磨 刷乳胶漆", "腻子+
+# 乳胶漆 全套"); "刮腻子一平3块 乳胶漆另算" names two rates
+_FULL_PAINTING = re.compile(
+    r"腻子[\u4e00-\u9fff]{0,8}?(?:乳胶漆|刷漆|刷墙|滚涂|墙面漆|墙漆|涂料|面漆)"
+    r"|(?:乳胶漆|墙面漆|墙漆|涂料)[\u4e00-\u9fff]{0,8}?腻子"
+)
 _SPRAYING = re.compile(r"喷")
 _CEILING = re.compile(r"石膏板|吊顶|隔墙|龙骨")
 _FAST_CEILING = re.compile(r"扣板|集成")
@@ -1122,7 +1198,7 @@ _PIECES_A_DAY = re.compile(
     r"(?:一天|每天|日均|每日)(?:能|可以|可|大概|大约|至少|差不多|也就|就)*"
     r"(?:跑|做|接|送|干|派|卸|装|拉|摘)?"
     r"(好几|几|\d+|[一二两三四五六七八九])(?:(?:-|到|至|~)\d+|[二三四五六七八九])?(?:多|来)?"
-    r"(?:单|趟|次|件)"  # a worker's own pieces: not 车, 吨 or 台, often a crew's
+    r"(?:单|趟|次|件|票|份)"  # a worker's own pieces: not 车, 吨 or 台, often a crew's
 )
 _CN_COUNT = {"好几": 3, "几": 2} | {k: v for k, v in _CN_DIGITS.items()}
 
@@ -1138,7 +1214,10 @@ def _piece_day_bound(posting: Posting, amount: Decimal, text: str) -> tuple[Deci
             per_day
             for found, per_day in (
                 (_TILING.search(text), TILE_M2_PER_DAY),
-                (_PAINTING.search(text) and not _SPRAYING.search(text), PAINT_M2_PER_DAY),
+                (
+                    _PAINTING.search(text) and not _SPRAYING.search(text),
+                    PAINT_FULL_M2_PER_DAY if _FULL_PAINTING.search(text) else PAINT_M2_PER_DAY,
+                ),
                 (_CEILING.search(text) and not _FAST_CEILING.search(text), CEILING_M2_PER_DAY),
             )
             if found
@@ -1204,7 +1283,8 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
             amount, unit = estimate, "day"
     holiday = _STATUTORY_HOLIDAY.search(text) is not None
     region = _region(posting, text)
-    guide = _guide(posting, region)
+    guide = _guide(posting, region, text)
+    worked = _days_worked(text)  # a month's days worked, for the guide (README)
     convert_hours = hours or span or HOURS_PER_DAY
     part_day = hours if hours is not None and hours < HOURS_PER_DAY else None
     if amount is not None and unit in ("hour", "day", "month"):
@@ -1215,7 +1295,7 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
         if below_minimum:
             add("below_minimum", unit, pay=amount, minimum=minimum)
         if guide is not None:
-            value = _convert(rate, rate_unit, guide.unit, convert_hours)
+            value = _convert(rate, rate_unit, guide.unit, convert_hours, worked)
             value = _full_day(value, guide.unit, part_day)
             if not ceilings:
                 pass
@@ -1235,12 +1315,13 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
             elif _skilled(posting, text):
                 add("below_skilled_guide", guide.unit, pay=value, low=guide.low)
         elif ceilings:
-            value = _full_day(_convert(rate, rate_unit, "day", convert_hours), "day", part_day)
+            value = _convert(rate, rate_unit, "day", convert_hours, worked)
+            value = _full_day(value, "day", part_day)
             if value > NO_GUIDE_DAY_CEILING:
                 add("no_guide_too_high", "day", pay=value, ceiling=NO_GUIDE_DAY_CEILING)
     for stated, stated_unit in _stated_pay(text):  # pay written in the text may differ
         if guide is not None:
-            value = _convert(stated, stated_unit, guide.unit, convert_hours)
+            value = _convert(stated, stated_unit, guide.unit, convert_hours, worked)
             value = _full_day(value, guide.unit, part_day)
             if value > guide.median * SCAM_FACTOR:
                 add("too_high", guide.unit, pay=value, median=guide.median)
@@ -1251,7 +1332,8 @@ def _pay_checks(posting: Posting, text: str, on: date) -> list[tuple[Rule, dict[
             ):
                 add("bait", guide.unit, pay=value, median=guide.median)
         else:
-            value = _full_day(_convert(stated, stated_unit, "day", convert_hours), "day", part_day)
+            value = _convert(stated, stated_unit, "day", convert_hours, worked)
+            value = _full_day(value, "day", part_day)
             if value > NO_GUIDE_DAY_CEILING:
                 add("no_guide_too_high", "day", pay=value, ceiling=NO_GUIDE_DAY_CEILING)
     return found
