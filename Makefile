@@ -68,6 +68,7 @@ FACES ?= ../shared/faces
 
 bench: $(STAMP) translations
 	GIGMARKET_ENV=testing $(BIN)/gigmarket bench identity --json
+	GIGMARKET_ENV=testing $(BIN)/gigmarket bench match --json
 	@if [ -d "$(FACES)" ]; then GIGMARKET_ENV=testing $(BIN)/gigmarket bench face "$(FACES)" --json; \
 	else echo "bench face skipped: no photo folder at $(FACES) (set FACES=DIR)"; fi
 

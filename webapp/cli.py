@@ -178,6 +178,58 @@ def bench_identity(count: int, as_json: bool) -> None:
             )
 
 
+@bench_cli.command("match")
+@click.option("--workers", default=1_000_000, show_default=True, help="Synthetic workers.")
+@click.option("--gigs", default=100_000, show_default=True, help="Synthetic open gigs.")
+@click.option("--queries", default=500, show_default=True, help="Engine queries per kind.")
+@click.option(
+    "--reference-queries",
+    default=20,
+    show_default=True,
+    help="Of those, how many also run through the slow reference engine.",
+)
+@click.option("--seed", default=20241, show_default=True, help="Random seed of the province.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def bench_match(
+    workers: int, gigs: int, queries: int, reference_queries: int, seed: int, as_json: bool
+) -> None:
+    """Time the matching engine on a synthetic province and check it against the reference."""
+    import json
+
+    from matching.bench import run
+
+    result = run(
+        workers=workers,
+        gigs=gigs,
+        queries=queries,
+        reference_queries=reference_queries,
+        seed=seed,
+        progress=lambda message: click.echo(message, err=True),
+    )
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    memory = result["memory_mb"]
+    click.echo(
+        f"{result['workers']:,} workers, {result['gigs']:,} gigs; built in "
+        f"{result['build_seconds']} s (from records {result['build_from_records_seconds']} s); "
+        f"index {memory['index_rss_delta']} MiB resident ({memory['index_arrays']} MiB arrays)"
+    )
+    reference = result["reference"]
+    for kind, figures in result["engine_queries"].items():
+        click.echo(
+            f"{kind:24} p50 {figures['p50_ms']:8.2f} ms  p95 {figures['p95_ms']:8.2f} ms"
+            f" (CPU p95 {figures['cpu_p95_ms']:6.2f})"
+            f"  reference mean {reference[kind]['mean_ms']:10.1f} ms"
+            f"  x{reference['speedup'][kind]}"
+        )
+    for name, figures in result["updates"].items():
+        click.echo(f"{name:24} p50 {figures['p50_us']:8.1f} us  p95 {figures['p95_us']:8.1f} us")
+    click.echo(f"mismatches against the reference: {reference['mismatches']}")
+    missed = [name for name, ok in result["targets"].items() if not ok]
+    click.echo("targets met" if not missed else f"targets missed: {', '.join(missed)}")
+
+
 # ---- scheduler ----------------------------------------------------------------------------------
 @click.command("scheduler")
 @click.option("--run-once", "run_once", metavar="JOB", help="Run one job now and exit.")
