@@ -69,6 +69,13 @@ def expire_gigs() -> int:
     return expire_due()
 
 
+def wage_alerts() -> int:
+    """Raise the unpaid-wages alert (欠薪预警) on hires past their pay due time, once each."""
+    from webapp.services.hires import raise_wage_alerts
+
+    return raise_wage_alerts()
+
+
 def purge_otp_challenges() -> int:
     """Delete one-time-code records older than two days (past every rate-limit window)."""
     from sqlalchemy import delete
@@ -77,6 +84,13 @@ def purge_otp_challenges() -> int:
 
     cutoff = utcnow() - timedelta(days=2)
     return db.session.execute(delete(OtpChallenge).where(OtpChallenge.created_at < cutoff)).rowcount
+
+
+def prune_match_changes() -> int:
+    """Delete matching change-log rows older than a day (lagging processes then rebuild)."""
+    from webapp.services.matchlog import prune
+
+    return prune()
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,9 @@ JOBS: dict[str, Job] = {
     "close_check_ins": Job(close_check_ins, {"minute": "*/15"}),
     "purge_kiosk_visits": Job(purge_kiosk_visits, {"minute": "*/5"}),
     "expire_gigs": Job(expire_gigs, {"minute": "*/10"}),
+    "wage_alerts": Job(wage_alerts, {"minute": "*/15"}),
     "purge_otp_challenges": Job(purge_otp_challenges, {"hour": 3, "minute": 30}),
+    "prune_match_changes": Job(prune_match_changes, {"hour": 3, "minute": 45}),
 }
 
 

@@ -251,8 +251,12 @@ def test_every_api_route_is_in_the_matrix(app):
         if rule.endpoint.startswith("api.")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
+    from tests.api.test_hires import HIRE_MATRIX  # the hire lifecycle has its own matrix
+
     covered = set()
     for _, method, path, *_ in MATRIX:
+        covered.add((method, path))
+    for method, path, *_ in HIRE_MATRIX:
         covered.add((method, path))
     normalise = {
         "{market}": "<int:market_id>",
@@ -260,6 +264,18 @@ def test_every_api_route_is_in_the_matrix(app):
         "{gig_b}": "<public_id>",
         "{draft_a}": "<public_id>",
         "{draft_b}": "<public_id>",
+        **{
+            "{" + name + "}": "<public_id>"
+            for name in (
+                "gig",
+                "proposed",
+                "applied",
+                "accepted",
+                "arrived",
+                "started",
+                "completed",
+            )
+        },
     }
     as_rules = set()
     for method, path in covered:

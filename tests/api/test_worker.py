@@ -55,7 +55,9 @@ def test_my_applications(client, gig, worker):
     assert response.status_code == 200
     assert response.json["total"] == 1
     (item,) = response.json["items"]
-    assert set(item) == {"public_id", "status", "applied_at", "gig"}
+    assert {"public_id", "status", "applied_at", "gig", "actions"} <= set(item)
+    assert item["actions"] == ["withdraw"]
+    assert item["contact_phone"] is None  # the gig's contact only once taken on
     assert item["gig"]["public_id"] == gig
     assert "screening" not in item["gig"]
 

@@ -79,6 +79,13 @@ def json_object() -> dict[str, Any]:
     return data
 
 
+def optional_json_object() -> dict[str, Any]:
+    """The request body as a JSON object, or {} when no body was sent (optional bodies)."""
+    if not request.content_length and not request.get_data(cache=True).strip():
+        return {}
+    return json_object()
+
+
 def _type_ok(value: Any, kind: str) -> bool:
     """Whether a JSON value has a JSON Schema type (booleans are not numbers; 5.0 is an integer)."""
     if kind == "null":

@@ -15,6 +15,7 @@ from typing import Any
 
 from webapp.api.inputs import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from webapp.models.types import (
+    ApplicationSource,
     ApplicationStatus,
     EmployerKind,
     GigStatus,
@@ -25,6 +26,7 @@ from webapp.models.types import (
 )
 from webapp.services import gigs
 from webapp.services.gigs import MAX_HEADCOUNT
+from webapp.services.hires import ACTIONS
 
 Schema = dict[str, Any]
 
@@ -215,14 +217,47 @@ ACCOUNT = _closed(
     }
 )
 APPLICATION_STATUS = {"type": "string", "enum": _values(ApplicationStatus)}
+RATING = {"type": ["integer", "null"], "minimum": 1, "maximum": 5}
+# The hire lifecycle as both sides see it (webapp/services/hires.py).
+LIFECYCLE: dict[str, Schema] = {
+    "source": {"type": "string", "enum": _values(ApplicationSource)},
+    "accepted_at": _nullable(DATETIME),
+    "dispatched_at": _nullable(DATETIME),
+    "arrived_at": _nullable(DATETIME),
+    "completed_at": _nullable(DATETIME),
+    "paid_confirmed_at": _nullable(DATETIME),
+    "ended_at": _nullable(DATETIME),
+    "end_reason": {"type": ["string", "null"], "description": "Why it was declined, cancelled..."},
+    "late_cancel": {"type": "boolean", "description": "Cancelled within 12 hours of the start."},
+    "pay_due_at": _nullable(DATETIME)
+    | {"description": "When pay falls due (from the settlement)."},
+    "pay_alert_at": _nullable(DATETIME)
+    | {"description": "When the unpaid-wages alert was raised."},
+    "worker_rating": RATING | {"description": "The worker's rating of the employer."},
+    "employer_rating": RATING | {"description": "The employer's rating of the worker."},
+    "actions": {
+        "type": "array",
+        "items": {"type": "string", "enum": list(ACTIONS)},
+        "description": "The steps the caller may take now (one endpoint each).",
+    },
+}
 APPLICATION = _closed(
     {
         "public_id": PUBLIC_ID,
         "status": APPLICATION_STATUS,
         "applied_at": _nullable(DATETIME),
+        **LIFECYCLE,
+        "gig_id": PUBLIC_ID,
         "worker": _closed(
             {
                 "name": MASKED_NAME,
+                "phone": {
+                    "type": ["string", "null"],
+                    "maxLength": 20,
+                    "description": (
+                        "The worker's mobile once taken on (accepted and after); null before."
+                    ),
+                },
                 "trades": {
                     "type": "array",
                     "items": _closed(
@@ -236,12 +271,23 @@ APPLICATION = _closed(
             }
         ),
     }
-) | {"description": "A sign-up as the gig's employer sees it: no ID, phone, birth date or sex."}
+) | {
+    "description": (
+        "A sign-up or hire as the gig's employer sees it: no ID, birth date or sex; the phone "
+        "only once the worker is taken on."
+    )
+}
 WORKER_APPLICATION = _closed(
     {
         "public_id": PUBLIC_ID,
         "status": APPLICATION_STATUS,
         "applied_at": _nullable(DATETIME),
+        **LIFECYCLE,
+        "contact_phone": {
+            "type": ["string", "null"],
+            "maxLength": 20,
+            "description": "The gig's contact number once you are taken on; null before.",
+        },
         "gig": _ref("Gig"),
     }
 )
@@ -335,6 +381,37 @@ GIG_PATCH = _closed({k: _nullable(v) for k, v in GIG_INPUT_PROPERTIES.items()}, 
     ),
 }
 
+INVITATION_INPUT = _closed(
+    {
+        "worker_id": {
+            "type": "string",
+            "maxLength": 32,
+            "description": "The worker's public id (from the candidates of the gig).",
+        }
+    }
+)
+ARRIVAL_INPUT = _closed(
+    {
+        "payload": {
+            "type": "string",
+            "maxLength": 500,
+            "description": "The text of the worker's personal QR code, as scanned (GM1:w:...).",
+        }
+    }
+)
+REASON_INPUT = _closed(
+    {"reason": {"type": ["string", "null"], "maxLength": 200, "description": "Optional."}},
+    required=[],
+)
+CANCEL_INPUT = _closed(
+    {"reason": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Why."}}
+)
+NO_SHOW_INPUT = _closed(
+    {"note": {"type": ["string", "null"], "maxLength": 200, "description": "Optional."}},
+    required=[],
+)
+RATING_INPUT = _closed({"stars": {"type": "integer", "minimum": 1, "maximum": 5}})
+
 # -- parameters, responses ------------------------------------------------------------------------
 
 MARKET_ID = {
@@ -382,6 +459,20 @@ IDEMPOTENCY_KEY = {
     "required": True,
     "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[!-~]+$"},
     "description": "One per sign-up tap: a repeat returns the first sign-up (200), never a second.",
+}
+
+APPLICATION_ID = {
+    "name": "public_id",
+    "in": "path",
+    "required": True,
+    "schema": PUBLIC_ID,
+    "description": "The application's (hire's) public id.",
+}
+HIRE_KEY = IDEMPOTENCY_KEY | {
+    "description": (
+        "One per tap: a repeat with the same key answers 200 with the hire as it stands and "
+        "changes nothing; a key already used for another step or hire is a 422."
+    ),
 }
 
 AUTHENTICATED = [{"bearerAuth": []}, {"cookieAuth": []}]
@@ -488,6 +579,176 @@ def gig_example() -> dict[str, Any]:
         "provides_meals": True,
         "provides_lodging": True,
         "publish": True,
+    }
+
+
+HIRE_ERRORS = (400, 401, 403, 404, 409, 422)
+
+
+def _hire_step(
+    operation_id: str,
+    summary: str,
+    role: str,
+    *,
+    body: Schema | None = None,
+    optional_body: bool = False,
+    example: dict[str, Any] | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    """One step of the hire lifecycle, by the employer or the worker, on one application."""
+    schema = "Application" if role == "employer" else "WorkerApplication"
+    operation = _operation(
+        operation_id,
+        summary,
+        {200: _ok("The hire as it now stands (also the answer to a repeated key)", _ref(schema))},
+        (*HIRE_ERRORS, *(BODY_ERRORS if body is not None else ())),
+        tags=[role],
+        security=AUTHENTICATED,
+        parameters=[APPLICATION_ID, HIRE_KEY, CSRF_HEADER],
+        body=body,
+        example=example,
+        description=description,
+    )
+    if optional_body:
+        operation["requestBody"]["required"] = False
+    return operation
+
+
+def _hire_paths() -> dict[str, Any]:
+    """The hire lifecycle: the employer's and the worker's steps (webapp/services/hires.py)."""
+    employer = "/employer/applications/{public_id}/"
+    worker = "/worker/applications/{public_id}/"
+    reason = _ref("ReasonInput")
+    return {
+        "/employer/gigs/{public_id}/invitations": {
+            "post": _operation(
+                "inviteWorker",
+                "Invite a worker to my gig (the worker accepts or declines)",
+                {
+                    201: _ok("Invited", _ref("Application")),
+                    200: _ok(
+                        "Already invited or signed up: the hire as it stands", _ref("Application")
+                    ),
+                },
+                (*BODY_ERRORS, 401, 403, 404, 409, 422),
+                tags=["employer"],
+                security=AUTHENTICATED,
+                parameters=[GIG_ID, HIRE_KEY, CSRF_HEADER],
+                body=_ref("InvitationInput"),
+                example={"worker_id": "0123456789abcdef0123456789abcdef"},
+            )
+        },
+        "/employer/gigs/{public_id}/arrivals": {
+            "post": _operation(
+                "recordArrivalByQr",
+                "Record a worker's arrival by scanning their personal QR code at the site",
+                {200: _ok("The worker's hire, arrived", _ref("Application"))},
+                (*BODY_ERRORS, *HIRE_ERRORS),
+                tags=["employer"],
+                security=AUTHENTICATED,
+                parameters=[GIG_ID, HIRE_KEY, CSRF_HEADER],
+                body=_ref("ArrivalInput"),
+            )
+        },
+        employer + "accept": {
+            "post": _hire_step(
+                "acceptApplication",
+                "Take the worker on (never beyond the headcount: 409 full)",
+                "employer",
+                description="Both sides must be verified now (双实名); the worker's phone shows.",
+            )
+        },
+        employer + "decline": {
+            "post": _hire_step(
+                "declineApplication",
+                "Decline a sign-up",
+                "employer",
+                body=reason,
+                optional_body=True,
+            )
+        },
+        employer + "dispatch": {
+            "post": _hire_step("dispatchWorker", "Send the taken-on worker (派工)", "employer")
+        },
+        employer + "arrive": {
+            "post": _hire_step("confirmArrival", "The worker has arrived", "employer")
+        },
+        employer + "complete": {
+            "post": _hire_step(
+                "completeWork",
+                "The work is done; pay falls due by the gig's settlement",
+                "employer",
+            )
+        },
+        employer + "no-show": {
+            "post": _hire_step(
+                "reportNoShow",
+                "The worker did not come (from 30 minutes after the start)",
+                "employer",
+                body=_ref("NoShowInput"),
+                optional_body=True,
+            )
+        },
+        employer + "cancel": {
+            "post": _hire_step(
+                "cancelHireByEmployer",
+                "Call off a hire before arrival (within 12 hours of the start: late)",
+                "employer",
+                body=_ref("CancelInput"),
+                example={"reason": "工程延期"},
+            )
+        },
+        employer + "rate": {
+            "post": _hire_step(
+                "rateWorker",
+                "Rate the worker once the work is done (once)",
+                "employer",
+                body=_ref("RatingInput"),
+                example={"stars": 5},
+            )
+        },
+        worker + "accept": {
+            "post": _hire_step("acceptInvitation", "Accept an invitation", "worker")
+        },
+        worker + "decline": {
+            "post": _hire_step(
+                "declineInvitation",
+                "Decline an invitation",
+                "worker",
+                body=reason,
+                optional_body=True,
+            )
+        },
+        worker + "withdraw": {
+            "post": _hire_step(
+                "withdrawApplication",
+                "Withdraw my sign-up before I am taken on",
+                "worker",
+                body=reason,
+                optional_body=True,
+            )
+        },
+        worker + "cancel": {
+            "post": _hire_step(
+                "cancelHireByWorker",
+                "Call off a hire I was taken on for (within 12 hours of the start: late)",
+                "worker",
+                body=_ref("CancelInput"),
+                example={"reason": "家里有事"},
+            )
+        },
+        worker + "confirm-paid": {
+            "post": _hire_step("confirmPaid", "I have received the pay", "worker")
+        },
+        worker + "rate": {
+            "post": _hire_step(
+                "rateEmployer",
+                "Rate the employer once the work is done (once)",
+                "worker",
+                body=_ref("RatingInput"),
+                example={"stars": 4},
+            )
+        },
     }
 
 
@@ -721,7 +982,7 @@ def _paths() -> dict[str, Any]:
         "/employer/gigs/{public_id}/applications": {
             "get": _operation(
                 "listGigApplications",
-                "The sign-ups for my gig (workers masked)",
+                "The sign-ups and hires of my gig (names masked; the phone once taken on)",
                 {200: _ok("One page of sign-ups", _page_of("Application"))},
                 (400, 401, 403, 404),
                 tags=["employer"],
@@ -729,6 +990,7 @@ def _paths() -> dict[str, Any]:
                 parameters=[GIG_ID, *PAGING],
             )
         },
+        **_hire_paths(),
     }
 
 
@@ -774,6 +1036,12 @@ def openapi_document(cookie_name: str = "gm_session") -> dict[str, Any]:
                 "TokenRequest": TOKEN_REQUEST,
                 "GigInput": GIG_INPUT,
                 "GigPatch": GIG_PATCH,
+                "InvitationInput": INVITATION_INPUT,
+                "ArrivalInput": ARRIVAL_INPUT,
+                "ReasonInput": REASON_INPUT,
+                "CancelInput": CANCEL_INPUT,
+                "NoShowInput": NO_SHOW_INPUT,
+                "RatingInput": RATING_INPUT,
             },
             "securitySchemes": {
                 "bearerAuth": {

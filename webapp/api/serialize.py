@@ -3,7 +3,9 @@
 What leaves here is masked on the server: contact and account phones as 138****5678, workers'
 names as 张*, an individual employer's name as well. Free text written by an employer is masked
 for the public too (an ID or mobile number typed into a description is not a way round the
-masked contact). A worker's ID number, phone, birth date, sex and face never appear at all.
+masked contact). A worker's ID number, birth date, sex and face never appear at all; the phone
+only to the employer of a gig the worker is taken on for (hires.phone_visible_to_employer), and
+the gig's contact number only to a worker taken on for it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from webapp.identity import mask_name, mask_phone
 from webapp.identity.masking import mask_text
 from webapp.models import Application, Employer, Gig, Market, PhoneAccount, Worker
 from webapp.models.types import EmployerKind
-from webapp.services import gigs, identity, verification
+from webapp.services import gigs, hires, identity, verification
 
 
 def iso_datetime(moment: datetime | None) -> str | None:
@@ -174,15 +176,41 @@ def account_json(account: PhoneAccount) -> dict[str, Any]:
     }
 
 
+def _lifecycle(application: Application, actor: hires.Actor) -> dict[str, Any]:
+    """The steps of a hire so far, and what the caller may do next (schema LIFECYCLE)."""
+    return {
+        "source": application.source.value,
+        "accepted_at": iso_datetime(application.accepted_at),
+        "dispatched_at": iso_datetime(application.dispatched_at),
+        "arrived_at": iso_datetime(application.arrived_at),
+        "completed_at": iso_datetime(application.completed_at),
+        "paid_confirmed_at": iso_datetime(application.paid_confirmed_at),
+        "ended_at": iso_datetime(application.ended_at),
+        "end_reason": mask_text(application.end_reason) if application.end_reason else None,
+        "late_cancel": bool(application.late_cancel),
+        "pay_due_at": iso_datetime(application.pay_due_at),
+        "pay_alert_at": iso_datetime(application.pay_alert_at),
+        "worker_rating": application.worker_rating,
+        "employer_rating": application.employer_rating,
+        "actions": hires.actions_for(application, actor),
+    }
+
+
 def application_for_employer(application: Application) -> dict[str, Any]:
-    """A sign-up as the gig's employer sees it (schema Application): masked name and trades only."""
+    """A sign-up or hire as the gig's employer sees it (schema Application): masked name and
+    trades; the phone only once the worker is taken on."""
     worker = application.worker
+    gig = application.gig
+    phone = identity.worker_phone(worker) if hires.phone_visible_to_employer(application) else None
     return {
         "public_id": application.public_id,
         "status": application.status.value,
         "applied_at": iso_datetime(application.applied_at),
+        **_lifecycle(application, hires.Actor("employer", gig.employer_id)),
+        "gig_id": gig.public_id,
         "worker": {
             "name": mask_name(worker.name),
+            "phone": phone,
             "trades": [
                 {
                     "trade_code": t.trade_code,
@@ -196,12 +224,17 @@ def application_for_employer(application: Application) -> dict[str, Any]:
 
 
 def application_for_worker(application: Application) -> dict[str, Any]:
-    """A sign-up as the worker sees it (schema WorkerApplication), with the gig."""
+    """A sign-up or hire as the worker sees it (schema WorkerApplication), with the gig; the
+    gig's contact number once taken on."""
+    gig = application.gig
+    held = hires.phone_visible_to_employer(application)  # the same moment, both ways
     return {
         "public_id": application.public_id,
         "status": application.status.value,
         "applied_at": iso_datetime(application.applied_at),
-        "gig": gig_public(application.gig),
+        **_lifecycle(application, hires.Actor("worker", application.worker_id)),
+        "contact_phone": identity.reveal(gig, "contact_phone") if held else None,
+        "gig": gig_public(gig),
     }
 
 

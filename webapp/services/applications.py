@@ -1,20 +1,20 @@
 """Worker sign-ups (报名) from the phone, with both sides' real-name status on the row (双实名).
 
-The later steps of the hire lifecycle (accept, dispatch, arrival, completion, pay) are the
-lifecycle state machine's; this module makes the first row and lets the worker withdraw it. Every
-submit carries an idempotency key: a double tap gets the first row back, never a second or a 500.
+The hire lifecycle itself (invite, accept, dispatch, arrival, completion, pay, cancellation) is
+the state machine in webapp/services/hires.py; a sign-up and a withdrawal are two of its steps,
+kept here under their old names. Every submit carries an idempotency key: a double tap gets the
+first row back, never a second or a 500.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
 
 from webapp.extensions import db
-from webapp.models import Application, ApplicationEvent, Gig, Worker
+from webapp.models import Application, Employer, Gig, Sanction, Worker
 from webapp.models.base import utcnow
 from webapp.models.types import LIVE_STATUSES, ApplicationSource, ApplicationStatus
 from webapp.services import gigs, verification
@@ -37,6 +37,48 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def is_sanctioned(subject: Worker | Employer, now: datetime | None = None) -> bool:
+    """Whether a live sanction (失信惩戒: not lifted, started, not expired) stands against them."""
+    now = now or utcnow()
+    column = Sanction.worker_id if isinstance(subject, Worker) else Sanction.employer_id
+    return (
+        db.session.scalar(
+            select(Sanction.id)
+            .where(
+                column == subject.id,
+                Sanction.lifted_at.is_(None),
+                Sanction.starts_at <= now,
+                or_(Sanction.expires_at.is_(None), Sanction.expires_at > now),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def check_people(worker: Worker, gig: Gig) -> None:
+    """Refuse a hire the rules forbid whatever the gig's state: real names (双实名), sanctions and
+    the legal age rule, with the reason in plain words."""
+    if not verification.is_verified(worker) or not worker.is_active:
+        raise ApplicationError(
+            "worker_unverified",
+            _l("Please finish real-name verification first (at a kiosk or on this phone)."),
+        )
+    if not verification.is_verified(gig.employer):
+        raise ApplicationError(
+            "employer_unverified", _l("This employer is not verified at present.")
+        )
+    if is_sanctioned(worker) or is_sanctioned(gig.employer):
+        raise ApplicationError(
+            "sanctioned", _l("This cannot be arranged at present. Please ask the station staff.")
+        )
+    start_day = gig.starts_at.astimezone(gigs.local_zone()).date()
+    if gig.heavy_or_hazardous and age_on(worker.birth_date, start_day) < ADULT_AGE:
+        raise ApplicationError(
+            "minor_hazardous", _l("This work is not allowed for people under 18.")
+        )
+
+
 def check_eligible(worker: Worker, gig: Gig) -> None:
     """Refuse a sign-up the rules forbid, with the reason in plain words."""
     if not verification.is_verified(worker):
@@ -46,27 +88,7 @@ def check_eligible(worker: Worker, gig: Gig) -> None:
         )
     if not gigs.is_taking_signups(gig):
         raise ApplicationError("gig_closed", _l("This gig is no longer taking sign-ups."))
-    if not verification.is_verified(gig.employer):
-        raise ApplicationError(
-            "employer_unverified", _l("This employer is not verified at present.")
-        )
-    start_day = gig.starts_at.astimezone(gigs.local_zone()).date()
-    if gig.heavy_or_hazardous and age_on(worker.birth_date, start_day) < ADULT_AGE:
-        raise ApplicationError(
-            "minor_hazardous", _l("This work is not allowed for people under 18.")
-        )
-
-
-def _existing(worker: Worker, gig: Gig, key: str | None) -> Application | None:
-    if key:
-        found = db.session.scalar(select(Application).where(Application.idempotency_key == key))
-        if found is not None:
-            if found.worker_id != worker.id or found.gig_id != gig.id:
-                raise ApplicationError("key_reused", _l("Please reload the page and try again."))
-            return found
-    return db.session.scalar(
-        select(Application).where(Application.gig_id == gig.id, Application.worker_id == worker.id)
-    )
+    check_people(worker, gig)
 
 
 def sign_up(
@@ -77,58 +99,22 @@ def sign_up(
     source: ApplicationSource = ApplicationSource.WORKER_SELF,
     actor_kind: str = "worker",
 ) -> tuple[Application, bool]:
-    """Sign a worker up for a gig; returns (application, created). A repeat returns the first."""
-    key = (idempotency_key or "").strip()[:64] or None
-    existing = _existing(worker, gig, key)
-    if existing is not None and existing.status in LIVE:
-        return existing, False
-    check_eligible(worker, gig)
-    now = utcnow()
-    if existing is not None:  # withdrawn or declined before: sign up again on the same row
-        application = existing
-        previous = application.status.value
-        application.status, application.applied_at, application.ended_at = (
-            ApplicationStatus.APPLIED,
-            now,
-            None,
-        )
-    else:
-        previous = None
-        application = Application(
-            gig_id=gig.id,
-            worker_id=worker.id,
-            source=source,
-            status=ApplicationStatus.APPLIED,
-            idempotency_key=key,
-            applied_at=now,
-        )
-    application.agreed_pay_amount, application.agreed_pay_unit = gig.pay_amount, gig.pay_unit
-    application.worker_verification = verification.snapshot(worker)
-    application.employer_verification = verification.snapshot(gig.employer)
-    try:
-        with db.session.begin_nested():
-            db.session.add(application)
-            db.session.flush()
-    except IntegrityError:
-        # A parallel double tap got there first: return its row.
-        found = _existing(worker, gig, key)
-        if found is None:
-            raise
-        return found, False
-    db.session.add(
-        ApplicationEvent(
-            application_id=application.id,
-            from_status=previous,
-            to_status=ApplicationStatus.APPLIED.value,
-            actor_kind=actor_kind,
-            actor_id=worker.id,
-        )
-    )
-    return application, True
+    """Sign a worker up for a gig; returns (application, created). A repeat returns the first.
+
+    A declined, withdrawn or cancelled sign-up is opened again on the same row; any other existing
+    row (in progress, or done) is returned as it is.
+    """
+    from webapp.services import hires
+
+    actor = hires.Actor(actor_kind, worker.id if actor_kind == "worker" else None)
+    outcome = hires.apply(gig, worker, actor=actor, key=idempotency_key, source=source)
+    return outcome.application, outcome.changed
 
 
 def withdraw(application: Application, worker: Worker) -> None:
-    """The worker withdraws a sign-up that is not yet accepted."""
+    """The worker withdraws a sign-up that is not yet accepted (an invitation: declines it)."""
+    from webapp.services import hires
+
     if application.worker_id != worker.id:
         raise ApplicationError("not_yours", _l("This sign-up is not yours."))
     if application.status not in {ApplicationStatus.PROPOSED, ApplicationStatus.APPLIED}:
@@ -136,17 +122,11 @@ def withdraw(application: Application, worker: Worker) -> None:
             "not_withdrawable",
             _l("An accepted sign-up cannot be withdrawn here. Please call the employer or staff."),
         )
-    previous = application.status.value
-    application.status, application.ended_at = ApplicationStatus.WITHDRAWN, utcnow()
-    db.session.add(
-        ApplicationEvent(
-            application_id=application.id,
-            from_status=previous,
-            to_status=ApplicationStatus.WITHDRAWN.value,
-            actor_kind="worker",
-            actor_id=worker.id,
-        )
-    )
+    actor = hires.Actor("worker", worker.id)
+    if application.status == ApplicationStatus.PROPOSED:
+        hires.decline(application, actor=actor, key=None)
+    else:
+        hires.withdraw(application, actor=actor, key=None)
 
 
 def of_worker(worker: Worker) -> list[Application]:

@@ -41,4 +41,4 @@ def no_store(response: Response) -> Response:
     return response
 
 
-from webapp.views.api import auth, employer, gigs, markets, worker  # noqa: E402, F401
+from webapp.views.api import auth, employer, gigs, hires, markets, worker  # noqa: E402, F401

@@ -10,7 +10,8 @@ from webapp.services import applications, gigs
 from webapp.services.applications import ApplicationError
 from webapp.views.api import bp
 
-FORBIDDEN = {"worker_unverified", "minor_hazardous"}  # about the worker; the rest: the gig's state
+# Refusals about the worker (403); the rest are about the gig's state (409).
+FORBIDDEN = {"worker_unverified", "minor_hazardous", "sanctioned"}
 
 
 @bp.post("/gigs/<public_id>/applications")
