@@ -75,6 +75,8 @@ class Config:
     KIOSK_BRIDGE_URL = os.environ.get(
         "GIGMARKET_KIOSK_BRIDGE_URL", "http://127.0.0.1:8989/readcard"
     )
+    # The kiosk's slip printer: "80mm" thermal roll (default) or "a4".
+    KIOSK_PAPER = os.environ.get("GIGMARKET_KIOSK_PAPER", "80mm")
     KIOSK_SIM_PHOTO_DIR = os.environ.get(
         "GIGMARKET_KIOSK_SIM_PHOTO_DIR", str(BASE_DIR.parent / "shared" / "faces")
     )

@@ -8,6 +8,7 @@ the page ties the steps of one person's check-in together.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from functools import wraps
 
 from flask import (
@@ -21,23 +22,35 @@ from flask import (
     url_for,
 )
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from kiosk import devices, profile, visits
+from kiosk import devices, offers, profile, visits
 from kiosk.cardreader import CardReadError, CardRejected
 from webapp.extensions import db, limiter
-from webapp.models import KioskVisit, Worker
+from webapp.models import Application, Kiosk, KioskVisit, Worker
+from webapp.models.base import utcnow
 from webapp.models.types import CheckInMethod
-from webapp.services import qr
+from webapp.services import gigs, qr
 
 bp = Blueprint("kiosk", __name__, template_folder="templates")
 
 MAX_FRAME_BYTES = 600 * 1024
+PAPERS = ("80mm", "a4")  # the kiosk's slip printer (KIOSK_PAPER): a thermal roll or A4
+# After check-in the worker has this long to choose a gig (the idle reset ends it sooner).
+CHOOSING_TIME = timedelta(minutes=10)
+
+
+def paper() -> str:
+    """The slip paper this deployment's kiosks print on: '80mm' (default) or 'a4'."""
+    value = str(current_app.config.get("KIOSK_PAPER", "80mm")).lower().replace(" ", "")
+    return value if value in PAPERS else PAPERS[0]
 
 
 @bp.context_processor
 def kiosk_context() -> dict:
-    """Messages every kiosk screen may need."""
-    return {"reasons": visits.FACE_REASONS}
+    """Messages and settings every kiosk screen may need."""
+    return {"reasons": visits.FACE_REASONS, "paper": paper()}
 
 
 def kiosk_required(view):
@@ -173,6 +186,7 @@ def face(kiosk, token: str):
     except visits.VisitError:
         db.session.rollback()
         abort(409)
+    _hold_for_choosing(visit)
     db.session.commit()
     return _after_step(visit, token, outcome=outcome)
 
@@ -192,8 +206,14 @@ def _after_step(visit: KioskVisit, token: str, outcome=None):
     return screen("kiosk/screens/_face.html", token=token, visit=visit, outcome=outcome)
 
 
+def _hold_for_choosing(visit: KioskVisit) -> None:
+    """Give a checked-in worker time to choose a gig (call before the view's commit)."""
+    if visit.step == "done" and visit.ended_at is None:
+        visit.expires_at = max(visit.expires_at, utcnow() + CHOOSING_TIME)
+
+
 def _done(visit: KioskVisit, token: str):
-    """Checked in: the confirmation with the personal QR slip to print."""
+    """Checked in: the confirmation with the personal QR slip, and the gigs that fit best."""
     worker = db.session.get(Worker, visit.worker_id)
     payload = qr.worker_payload(worker.public_id, worker.qr_version)
     return screen(
@@ -202,6 +222,7 @@ def _done(visit: KioskVisit, token: str):
         visit=visit,
         worker=worker,
         qr_svg=qr.svg(payload, box_size=6),
+        gig_cards=offers.cards(db.session.get(Kiosk, visit.kiosk_id), worker),
     )
 
 
@@ -216,6 +237,9 @@ def status(kiosk, token: str):
         return response
     if visit.review_status == "pending":
         return screen("kiosk/screens/_assisted.html", token=token, visit=visit)
+    if visit.step == "done" and visit.expires_at < utcnow() + CHOOSING_TIME:
+        _hold_for_choosing(visit)  # staff have checked the person in: time to choose a gig
+        db.session.commit()
     response = _after_step(visit, token)
     response.status_code = 286
     return response
@@ -241,6 +265,7 @@ def profile_submit(kiosk, token: str):
             **profile.choices(visit, request.form),
         )
     visit.step = "done"
+    _hold_for_choosing(visit)
     db.session.commit()
     return _done(visit, token)
 
@@ -266,6 +291,7 @@ def qr_check_in(kiosk):
     except visits.VisitError as err:
         return screen("kiosk/screens/_card_error.html", message=visits.message_for(err.code))
     visit, token = visits.check_in_known_worker(kiosk, worker, CheckInMethod.QR)
+    _hold_for_choosing(visit)
     db.session.commit()
     return _done(visit, token)
 
@@ -320,8 +346,81 @@ def phone_digits(kiosk, token: str):
         return screen(
             "kiosk/screens/_phone_digits.html", token=token, error=_l("That did not match.")
         )
+    _hold_for_choosing(visit)
     db.session.commit()
     return _done(visit, token)
+
+
+def _done_visit(kiosk, token: str):
+    """The checked-in visit of this token, or None (the caller shows the welcome screen)."""
+    visit = _visit_or_welcome(kiosk, token)
+    if visit is not None and (visit.step != "done" or visit.worker_id is None):
+        abort(409)
+    return visit
+
+
+@bp.get("/v/<token>/gigs")
+@kiosk_required
+def best_gigs(kiosk, token: str):
+    """The check-in screen again, with the gigs that fit (after a sign-up: the others)."""
+    visit = _done_visit(kiosk, token)
+    if visit is None:
+        return _expired()
+    return _done(visit, token)
+
+
+@bp.post("/v/<token>/gigs/<public_id>/signup")
+@kiosk_required
+@limiter.limit("30 per minute", key_func=_kiosk_limit_key)
+def gig_signup(kiosk, token: str, public_id: str):
+    """One touch signs the checked-in worker up; the page's key makes a double tap one row."""
+    from webapp.services import hires
+
+    visit = _done_visit(kiosk, token)
+    if visit is None:
+        return _expired()
+    worker = db.session.get(Worker, visit.worker_id)
+    gig = gigs.find_public(public_id)
+    key = (request.form.get("key") or "").strip()[:64]
+    if gig is None or not key:
+        return _signup_refused(token, _l("This gig is no longer taking sign-ups."))
+    try:
+        outcome = hires.sign_up_at_kiosk(gig, worker, kiosk_id=kiosk.id, key=key)
+        application = outcome.application
+        _hold_for_choosing(visit)
+        db.session.commit()
+    except hires.HireError as err:
+        db.session.rollback()
+        return _signup_refused(token, err.message)
+    except IntegrityError:
+        # Two taps raced past the service's own check: the other one made the row.
+        db.session.rollback()
+        application = db.session.scalar(
+            select(Application).where(Application.idempotency_key == key)
+        ) or db.session.scalar(
+            select(Application).where(
+                Application.gig_id == gig.id, Application.worker_id == worker.id
+            )
+        )
+        if application is None:
+            return _signup_refused(token, _l("Please reload the page and try again."))
+    return _signed_up(kiosk, visit, token, application)
+
+
+def _signup_refused(token: str, message):
+    """A sign-up that cannot be made, in plain words, with the way back to the gigs."""
+    return screen("kiosk/screens/_signup_refused.html", token=token, message=message)
+
+
+def _signed_up(kiosk, visit: KioskVisit, token: str, application: Application):
+    """The confirmation with its slip: a dispatch slip (派工单) if taken on, else a receipt."""
+    return screen(
+        "kiosk/screens/_signed_up.html",
+        token=token,
+        visit=visit,
+        market=kiosk.market,
+        **offers.slip(application),
+    )
 
 
 @bp.get("/config.json")

@@ -21,8 +21,9 @@
     voiceBtn.querySelector(".k-voice-label").textContent = labels.dataset[voiceOn ? "on" : "off"];
   }
 
-  function say(text) {
-    if (!voiceOn || !text || !window.speechSynthesis) return;
+  /* force: a "read aloud" button the person pressed speaks even with the voice prompts off. */
+  function say(text, force) {
+    if ((!voiceOn && !force) || !text || !window.speechSynthesis) return;
     window.speechSynthesis.cancel();
     var utterance = new SpeechSynthesisUtterance(text);
     utterance.lang = document.documentElement.lang === "en" ? "en-US" : "zh-CN";
@@ -126,6 +127,11 @@
       document.getElementById(show.dataset.show).hidden = false;
       var scanner = screenEl.querySelector("[data-scanner]");
       if (scanner) scanner.focus();
+      return;
+    }
+    var read = event.target.closest("[data-read]");
+    if (read) {
+      say(read.dataset.read, true);
       return;
     }
     if (event.target.closest("[data-print]")) window.print();

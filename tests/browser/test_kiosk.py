@@ -7,6 +7,7 @@ so the `browser` fixture is parametrized, indirectly, by video name).
 
 from __future__ import annotations
 
+import re
 import time
 from decimal import Decimal
 
@@ -350,3 +351,147 @@ def test_an_idle_kiosk_forgets_the_person(kiosk_tab, live_server):
     page.wait_for_timeout(1_600)  # two reader polls (700 ms)
     assert page.query_selector("#screen [data-screen='welcome']") is not None
     assert len(rows(live_server, KioskVisit, kiosk_id=k.kiosk_id)) == 1
+
+
+# --------------------------------------------------------------------------- gigs after check-in
+
+MEDIA_BOX = re.compile(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]")
+# speechSynthesis, recorded instead of spoken (headless Chromium has no voices).
+RECORD_SPEECH = """
+window.__said = [];
+window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+Object.defineProperty(window, "speechSynthesis", {
+  value: { speak: function (u) { window.__said.push(u.text); }, cancel: function () {} },
+});
+"""
+
+
+def seed_gigs_and_a_bricklayer(live) -> str:
+    """Two open gigs at the station (one 即时快招) and a verified bricklayer: their QR payload."""
+    from datetime import date, timedelta
+
+    from webapp.identity import parse_resident_id, synthesize_resident_id
+    from webapp.models import Employer, Gig, WorkerTrade
+    from webapp.models.base import utcnow
+    from webapp.models.types import (
+        EmployerKind,
+        GigStatus,
+        PayUnit,
+        Settlement,
+        VerificationStatus,
+    )
+    from webapp.services import identity, qr
+
+    with live.app.app_context():
+        employer = Employer(
+            kind=EmployerKind.ENTERPRISE,
+            name="郑州建工劳务有限公司",
+            contact_name="李经理",
+            market_id=live.market_id,
+            verification_status=VerificationStatus.VERIFIED,
+            reverify_due_on=date.today() + timedelta(days=150),
+            credit_score=95,
+        )
+        db.session.add(employer)
+        db.session.flush()
+        starts = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=3)
+        for title, pay, auto, address in (
+            ("花园路工地砌墙，今天就干", "280", True, "郑州市金水区花园路与农业路交叉口东北角"),
+            ("小区围墙砌筑两天", "240", False, "郑州市金水区丰产路21号院"),
+        ):
+            gig = Gig(
+                employer_id=employer.id,
+                market_id=live.market_id,
+                trade_code="6-29-01-01",
+                title=title,
+                headcount=4,
+                accepted_count=0,
+                work_address=address,
+                area_code="410105",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=9),
+                daily_hours=Decimal(8),
+                pay_amount=Decimal(pay),
+                pay_unit=PayUnit.DAY,
+                settlement=Settlement.DAILY,
+                provides_meals=True,
+                contact_name="王工",
+                valid_until=date.today() + timedelta(days=3),
+                status=GigStatus.OPEN,
+                auto_accept=auto,
+            )
+            db.session.add(gig)
+            db.session.flush()
+            identity.store(gig, "contact_phone", "+8613900001111")
+            starts += timedelta(days=1)
+        rid = parse_resident_id(synthesize_resident_id("410105", date(1978, 6, 1), 7, "M"))
+        worker = Worker(
+            name="赵建国",
+            birth_date=rid.birth_date,
+            sex=rid.sex,
+            hukou_region=rid.region_code,
+            registered_market_id=live.market_id,
+            verification_status=VerificationStatus.VERIFIED,
+            desired_pay_amount=Decimal(250),
+            desired_pay_unit=PayUnit.DAY,
+        )
+        identity.store(worker, "id_number", rid.number)
+        identity.store(worker, "phone", "+8613700000007")
+        worker.trades.append(WorkerTrade(trade_code="6-29-01-01", skill_level=4))
+        db.session.commit()
+        return qr.worker_payload(worker.public_id, worker.qr_version)
+
+
+@pytest.mark.browser
+@video("person_a")
+def test_best_gigs_after_check_in_read_aloud_and_one_touch_sign_up(kiosk_tab, live_server):
+    k, page = kiosk_tab, kiosk_tab.page
+    payload = seed_gigs_and_a_bricklayer(live_server)
+    page.context.add_init_script(RECORD_SPEECH)
+    k.open()
+    page.fill("#qr-code", payload)  # what a keyboard-wedge scanner types
+    page.press("#qr-code", "Enter")
+    done = k.screen("done")
+    titles = [t.inner_text() for t in done.query_selector_all(".k-gig-title")]
+    assert titles == ["花园路工地砌墙，今天就干", "小区围墙砌筑两天"]
+    first = done.query_selector(".k-gig")
+    assert "¥280" in first.inner_text()
+    assert first.query_selector_all(".k-gig-reasons li"), "each card says why"
+    k.shoot("best-gigs")
+
+    first.query_selector("[data-read]").click()
+    said = page.evaluate("() => window.__said")
+    assert any("花园路工地砌墙" in text for text in said), said
+
+    # A double tap on Sign up: one row, the dispatch slip once.
+    button = first.query_selector(".k-btn-signup")
+    button.dblclick()
+    slip = k.screen("signed-up")
+    assert slip.get_attribute("data-slip-kind") == "dispatch"
+    assert page.query_selector("#slip .slip-qr svg") is not None
+    assert "139 0000 1111" in page.inner_text("#slip")
+    k.shoot("dispatch-slip")
+    page.emulate_media(media="print")
+    k.shoot("dispatch-slip-print")
+    # Printed, the slip is one 80 mm wide page (the thermal roll; @page in kiosk-print-80mm.css).
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    page.emulate_media(media="screen")
+    boxes = {tuple(float(v) for v in m) for m in MEDIA_BOX.findall(pdf)}
+    assert len(boxes) == 1, boxes
+    (box,) = boxes
+    assert abs((box[2] - box[0]) - 80 / 25.4 * 72) < 2, box  # 80 mm in points
+    if k.shots is not None:
+        (k.shots / "dispatch-slip-80mm.pdf").write_bytes(pdf)
+    with live_server.app.app_context():
+        from webapp.models import Application
+        from webapp.models.types import ApplicationStatus
+
+        hires = db.session.scalars(select(Application)).all()
+        assert [h.status for h in hires] == [ApplicationStatus.DISPATCHED]
+        db.session.expunge_all()
+
+    # Other gigs: the one signed up for is gone from the list.
+    page.click("#screen [hx-get$='/gigs']")
+    again = k.screen("done")
+    titles = [t.inner_text() for t in again.query_selector_all(".k-gig-title")]
+    assert titles == ["小区围墙砌筑两天"]
