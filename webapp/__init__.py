@@ -77,10 +77,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.session_protection = "basic"
-    from webapp.services import auth
+    from webapp.services import auth, matchfeed
 
     login_manager.user_loader(auth.load_staff_from_session_token)
     login_manager.unauthorized_handler(auth.unauthorized)
+    matchfeed.install(app)  # the matching engine's change log (no I/O until first use)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from kiosk.simulator import sim_bp
     from kiosk.views import bp as kiosk_bp
     from webapp.views.api import bp as api_bp
+    from webapp.views.hall import bp as hall_bp
     from webapp.views.mobile import bp as mobile_bp
     from webapp.views.public import bp as public_bp
     from webapp.views.staff import bp as staff_bp
@@ -98,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mobile_bp, url_prefix="/m")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(hall_bp, url_prefix="/hall")  # the station hall's big screen
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("mobile", __name__)
 
-from webapp.views.mobile import account, employer, public, qr, worker  # noqa: E402, F401
+from webapp.views.mobile import account, employer, hire, public, qr, worker  # noqa: E402, F401

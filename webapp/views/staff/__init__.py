@@ -6,6 +6,7 @@ bp = Blueprint("staff", __name__)
 
 from webapp.views.staff import (  # noqa: E402, F401 - routes register on bp
     agencies,
+    dispatch,
     pages,
     review,
     station,
