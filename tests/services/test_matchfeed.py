@@ -567,9 +567,9 @@ def test_ids_committed_out_of_order_are_not_lost(world):
     assert top + 1 not in feed.gaps
 
 
+# PostgreSQL only: SQLite has one writer at a time, so its ids always commit in order.
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_concurrent_transactions_on_postgresql_commit_out_of_order(backend, world, second):
-    if backend != "postgresql":
-        pytest.skip("SQLite has one writer at a time: ids always commit in order")
     matchfeed.engine()
     other = gig(world.employer, trade=BRICK, title="另一个砌墙活")
     db.session.commit()
