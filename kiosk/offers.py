@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.identity import readable_mobile
 from webapp.models import Application, Gig, Kiosk, Market, Worker
 from webapp.models.base import utcnow
 from webapp.models.types import ApplicationStatus
-from webapp.services import gigs, identity, matchfeed, qr
+from webapp.services import gigs, hires, matchfeed, qr
 from webapp.templating import yuan
 from webapp.views.mobile.worker import (
     PAY_UNITS,
@@ -87,14 +88,6 @@ def _pay(gig: Gig, amount=None) -> str:
     return f"{yuan(amount or gig.pay_amount)} / {unit} · {settlement}"
 
 
-def _phone(phone: str | None) -> str | None:
-    """A mainland mobile as people read it out: 139 0000 1111."""
-    if phone and phone.startswith("+86") and len(phone) == 14:
-        digits = phone[3:]
-        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
-    return phone
-
-
 def _place(gig: Gig) -> str:
     """The work address, with its district."""
     district = district_name(gig.area_code)
@@ -132,6 +125,7 @@ def slip(application: Application) -> dict:
     gig, worker = application.gig, application.worker
     taken_on = application.status in TAKEN_ON
     payload = qr.worker_payload(worker.public_id, worker.qr_version)
+    phone = hires.employer_phone(gig) if taken_on else None
     return {
         "application": application,
         "gig": gig,
@@ -140,7 +134,7 @@ def slip(application: Application) -> dict:
         "employer": employer_display_name(gig.employer),
         "pay": _pay(gig, application.agreed_pay_amount),
         "place": _place(gig),
-        "contact_phone": _phone(identity.reveal(gig, "contact_phone")) if taken_on else None,
+        "contact_phone": readable_mobile(phone) if taken_on and phone else None,
         "printed_at": utcnow(),
         "qr_svg": qr.svg(payload, box_size=6),
     }

@@ -255,6 +255,8 @@ def test_one_touch_dispatch_takes_on_sends_and_prints_a_slip(app, client, login,
     text = visible_text(html)
     assert "王大锤" not in text
     assert not FULL_MOBILE.search(text)
+    # The worker taken on gets the gig contact's number to dial, as on the kiosk's slip.
+    assert "137 0000 7777" in text  # the gig's own contact
     a4 = client.get(f"/staff/applications/{public_id}/slip?paper=a4").get_data(as_text=True)
     assert 'class="slip slip-a4"' in a4
     assert "data-autoprint" not in a4

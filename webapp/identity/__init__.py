@@ -15,7 +15,7 @@ from webapp.identity.masking import (
     mask_text,
     mask_uscc,
 )
-from webapp.identity.phones import national_mobile, normalize_mobile
+from webapp.identity.phones import national_mobile, normalize_mobile, readable_mobile
 from webapp.identity.resident_id import (
     ResidentId,
     age_band,
@@ -44,6 +44,7 @@ __all__ = [
     "mask_text",
     "mask_uscc",
     "national_mobile",
+    "readable_mobile",
     "normalize_mobile",
     "parse_resident_id",
     "resident_id_check_digit",

@@ -45,6 +45,15 @@ def national_mobile(e164: str) -> str:
     return normalize_mobile(e164).removeprefix("+86")
 
 
+def readable_mobile(e164: str) -> str:
+    """A number as people read it out and dial it: "138 1234 5678" (unparseable: as given)."""
+    try:
+        number = phonenumbers.parse(e164, "CN")
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+
+
 def _invalid() -> IdentityError:
     """The error for input that is not a phone number at all."""
     return IdentityError(

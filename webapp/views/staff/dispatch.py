@@ -22,11 +22,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from webapp.extensions import db
-from webapp.identity import mask_name, mask_phone
+from webapp.identity import mask_name, mask_phone, readable_mobile
 from webapp.models import Application, CheckIn, CreditEvent, Employer, Gig, Market, Worker
 from webapp.models.base import utcnow
-from webapp.models.types import ApplicationStatus, EmployerKind, StaffRole
-from webapp.services import applications, checkins, gigs, hires, identity, matchfeed, qr
+from webapp.models.types import HELD_STATUSES, ApplicationStatus, EmployerKind, StaffRole
+from webapp.services import applications, checkins, gigs, hires, matchfeed, qr
 from webapp.services.checkins import local_day_start
 from webapp.services.scoping import require_market, roles_required, visible_market_ids
 from webapp.templating import is_htmx
@@ -287,7 +287,11 @@ def dispatch_slip(public_id: str):
     if paper not in PAPERS:
         paper = "80mm"
     gig, worker = application.gig, application.worker
-    contact = identity.reveal(gig, "contact_phone")
+    # The worker taken on needs the number to call on the way; before that it stays masked.
+    contact = hires.employer_phone(gig)
+    if contact:
+        taken_on = application.status in HELD_STATUSES
+        contact = readable_mobile(contact) if taken_on else mask_phone(contact)
     return render_template(
         "staff/dispatch_slip.html",
         application=application,
@@ -295,7 +299,7 @@ def dispatch_slip(public_id: str):
         worker=worker,
         market=gig.market,
         employer=employer_label(gig.employer),
-        contact_phone=mask_phone(contact) if contact else "",
+        contact_phone=contact or "",
         qr_svg=qr.svg(qr.worker_payload(worker.public_id, worker.qr_version), box_size=6),
         paper=paper,
         papers=PAPERS,
