@@ -24,6 +24,10 @@ before the rules were changed for it (recall 0.907, 7 clean flagged), and is kep
 blind_15 came from a seventh independent writer (150 clean, 150 bad; was /tmp/heldout_g.jsonl),
 who buried the conditions in long ordinary posts and added scripted typos; it was screened once
 before the rules were changed for it (recall 0.900, 6 clean flagged) and is kept the same way.
+blind_16, blind_17 and blind_18 came from three more independent writers (150 clean, 150 bad each;
+were sets h, i and j: foremen's short WeChat style; agencies' and factories' formal lists;
+households, shops and farms), screened once by the rules alone before the rules were changed for
+them (recall 0.773, 0.920, 0.900; clean flagged 4, 6, 9) and kept the same way.
 """
 
 from __future__ import annotations
@@ -59,6 +63,9 @@ MIN_FEE_POSTINGS = {
     "blind_13.jsonl": 10,
     "blind_14.jsonl": 10,
     "blind_15.jsonl": 10,
+    "blind_16.jsonl": 10,
+    "blind_17.jsonl": 10,
+    "blind_18.jsonl": 10,
 }
 
 
@@ -89,7 +96,10 @@ _SCREENED: dict[Path, list] = {}
 
 def _screened(path: Path) -> list:
     if path not in _SCREENED:
-        _SCREENED[path] = [(row, screen(_posting(row), today=TODAY)) for row in _rows(path)]
+        # The rules alone: the likeness model was trained on these very sets (test_likeness.py).
+        _SCREENED[path] = [
+            (row, screen(_posting(row), today=TODAY, likeness=False)) for row in _rows(path)
+        ]
     return _SCREENED[path]
 
 
@@ -109,7 +119,7 @@ def test_the_corpus_is_big_enough_and_covers_every_category():
 
 
 def test_the_blind_sets_are_well_formed():
-    assert [p.name for p in BLIND_SETS] == [f"blind_{n}.jsonl" for n in range(2, 16)]
+    assert [p.name for p in BLIND_SETS] == [f"blind_{n}.jsonl" for n in range(2, 19)]
     ids = [row["id"] for path in LABELLED for row in _rows(path)]
     assert len(set(ids)) == len(ids)
     for path in BLIND_SETS:
@@ -175,7 +185,7 @@ def _invoke(*args, **kwargs):
 
 
 def test_cli_json_prints_one_decision_per_posting_with_chinese_reasons(screened):
-    output = _invoke(str(CORPUS), "--json", "--today", TODAY.isoformat())
+    output = _invoke(str(CORPUS), "--json", "--today", TODAY.isoformat(), "--rules-only")
     reports = [json.loads(line) for line in output.splitlines()]
     assert [r["id"] for r in reports] == [row["id"] for row, _ in screened]
     for report, (_row, result) in zip(reports, screened, strict=True):

@@ -25,8 +25,14 @@ from webapp.screening import (
     normalise,
     resolve_trade,
     rules,
-    screen,
 )
+from webapp.screening import screen as _screen
+
+
+def screen(posting, **kwargs):
+    """The rules alone: the likeness model (test_likeness.py) is not what these tests test."""
+    return _screen(posting, likeness=False, **kwargs)
+
 
 TODAY = date(2026, 6, 1)  # the 2024 Henan standard: 一类 2100 a month, 20.6 an hour
 PACKAGE = Path(engine.__file__).parent
@@ -217,6 +223,13 @@ def test_screening_is_deterministic():
         ("电活 0379-6781 0926", "电话0379-6781 0926"),
         ("会干水电活 2年以上", "会干水电活2年以上"),
         ("收 押 金 的 一律是骗子", "防骗提醒"),
+        # round 14: Henan 哩 (的) and 甭 (别); a contact person's 女士; 俩 before an hour
+        ("岁数大哩不要", "岁数大的不要"),
+        ("四十五往上哩就甭来了", "45往上的就别来了"),
+        ("联系：督导 鲁女士 17698 310 246", "联系督导鲁联系人17698 310 246"),
+        ("联系 138 0386 2297 刘女士", "联系138 0386 2297刘联系人"),
+        ("只招女士", "只招女士"),
+        ("中午歇俩钟", "中午歇2个钟"),
     ],
 )
 def test_normalise(raw, expected):
@@ -509,6 +522,35 @@ def test_a_c_licence_driver_is_not_held_to_the_truck_drivers_skilled_share():
     assert codes({**van, "pay_amount": "3000", "description": "C1驾照"}) == ["pay_below_guide_day"]
 
 
+def test_a_family_driver_is_not_held_to_the_truck_drivers_skilled_share():
+    # round 14: a household's car driver needs no B2/A2; half the guide's low end still applies
+    car = {"trade": "司机", "pay_amount": "5000", "pay_unit": "month"}  # 229.89 a day
+    assert codes({**car, "description": "家庭招司机，接送孩子上下学、家里人日常用车"}) == []
+    assert codes({**car, "description": "私人司机，驾龄五年以上"}) == []
+    assert codes({**car, "description": "物流公司B2司机，跑省内专线"}) == [
+        "pay_below_skilled_guide_day"
+    ]
+    assert codes({**car, "pay_amount": "3000", "description": "家庭司机"}) == [
+        "pay_below_guide_day"
+    ]
+
+
+def test_more_than_a_count_a_day_is_a_lower_bound_not_an_estimate():
+    # round 14: "一天一百多斤" is more than 100 jin, not 100 yuan a day
+    picking = {"trade": "采摘", "pay_amount": "1.5", "pay_unit": "piece"}
+    assert codes({**picking, "description": "一斤一块五，手快的一天一百多斤，当天结"}) == []
+    assert codes({**picking, "description": "一天能挣八十，当天结"}) == ["pay_below_minimum_day"]
+
+
+def test_a_stated_break_in_everyday_words_is_deducted():
+    # round 14: "中午歇俩钟" is a 2-hour break: 早六点到下午四点 is 8 hours (164.80)
+    day = {"trade": "普工", "pay_amount": "200", "pay_unit": "day"}
+    assert codes({**day, "description": "早六点到下午四点，中午歇俩钟，一天二百"}) == []
+    assert codes({**day, "pay_amount": "160", "description": "早六点到下午四点，中午歇俩钟"}) == [
+        "pay_below_minimum_day"
+    ]
+
+
 def test_a_statutory_holiday_day_is_no_bait_at_three_times_the_median():
     # 服务员 (郑州 day 110 / 140 / 180): 500 is above 3 × 140 but not 3 × 180 nor 5 × 140
     waiter = {"trade": "服务员", "pay_amount": "500", "pay_unit": "day"}
@@ -624,71 +666,128 @@ def test_illness_and_credit_checks_are_reviewed():
     assert loan.decision == "block"
 
 
+# Lawful wording close to a rule (the model is not asked: test_likeness.py reads these too).
+NEAR_MISSES = [
+    "需持健康证上岗（食品行业规定）",
+    "持证上岗，有电工证",
+    "年满18周岁且未超过法定退休年龄（特种作业规定）",
+    "工作地点：管城回族区",
+    "4050人员优先，退役军人优先",
+    "入职体检公司承担体检费",
+    "工资微信支付，也可以打银行卡",
+    "宿舍免费，水电自理",
+    "月嫂，服务宝妈和新生儿，客户宝妈好相处",
+    "不用加微信，直接打平台上的电话报名",
+    "没有健康证的入职前办好，办证费酒店报",
+    "年龄户籍都不限",
+    "公司不收你一分钱中介费",
+    "带身份证原件现场核验，不收不押",
+    "空调挂机安装，持高处作业证",
+    "照顾有糖尿病的老人，会测血糖",
+    "外地人不用担心住宿，公司包住",
+    "我们厂年轻人多，也有四五十岁的",
+    "有意者打电话，微信不回",
+    "面试带身份证，只看不收",
+    "带身份证复印件两张",
+    "家里有孩子的可以调中午班",
+    "少数民族员工需提前告知饮食禁忌",
+    "未满18周岁的带户口本",
+    # blind_14's false positives, as families
+    "外卖骑手 单价5.5-7元 有冲单奖励",  # a rider's bonus, not order brushing
+    "站点可以租车 一个月300 自己有车也中",  # a rental the worker may take or not
+    "没车的可以在站点租，一个月300，自己有车也行",
+    "没经验的院里带 可以考养老护理员证 考证费院里出",  # the employer pays
+    "考证费用院方承担，培训费队里出",
+    "洗浴中心 女宾部 浴区 更衣室 保洁 限女性",  # the women's side of a bath house
+    "女士更衣室保洁，只招女的",
+    "男宾部搓澡区服务员，限男性",
+    "外墙真石漆 喷涂师傅 一天380 小工240 电话 13673799852",  # 985 inside a phone number
+    "入职统一办工资卡（本人保管 公司不收） 电话 0371-69856230",
+    "联系 闫先生 13523798507",
+    "211国道旁物流园",
+    "新手不要怕，有师傅带",
+    "电子厂流水线，坐着干",
+    "欢迎45-60岁的",
+    # blind_15's false positives, as families
+    "主要是郑州市区的搬家 也有跑新乡 许昌的长途",  # 主要是 "mainly": where the work is
+    "主要是洛阳市区的活，偶尔跑县里",
+    "需要郑州市区的小区保洁",
+    "单子都是公司签合同 客户先付款 不会拖欠",  # the employer's client pays the employer
+    "雇主先付全款再派单，工资不拖",
+    "家长先交钱再上课，老师工资月结",
+    "想干的加群前先打电话登记 电话 155 3795 0627",  # a group after a phone registration
+    "电话报名后拉你进群 通知上班时间 电话 155 3795 0627",
+    "孕期女工不得从事夜班和搬重物",  # a protection, not a bar on women
+    "地面岗位女工可以报",
+    "有高血压的要提前说 我们安排轻活",  # a disclosure, then no refusal
+    "照顾装了心脏支架的老人",
+    "学历的我们不要求，能干就行",  # 不要求: no requirement, not 不要
+    "身份证原件看一下，复印件留公司",
+    "门禁卡密码找前台",
+    "体检公司统一安排，费用公司承担",
+    "工服免费发，自己出门前换好",
+    "工资月结，年底有奖金",
+    "会干水电活 2年以上",  # 电活 (electrical work) is not a typo of 电话 here
+    # round 14
+    "押金：无 工服：公司发，不扣钱",
+    "押金？木有！服装？公司发！",
+    "每月15号发上月工资，不收押金不压工资",
+    "宾馆前台，办入住退房、接电话、收押金开发票",
+    "联系：0379-6427 1859 人事 窦女士",
+    "吊顶、包门窗套、现场做柜子，自带工具的另加二十块",
+    "装卸 一车二百八 不是刷单 不是打字 实打实的装卸活",
+    "每天用工信息发群里，不进群打电话也中 电话 137 0382 5946",
+    "英哩数",
+    "不要紧张，有师傅带",
+    "孩子都大了的阿姨也可以，已婚未婚都可以",
+]
+
+
+# round 14: new wordings of known families (README, "The calls of round 14")
 @pytest.mark.parametrize(
-    "description",
+    ("description", "code"),
     [
-        "需持健康证上岗（食品行业规定）",
-        "持证上岗，有电工证",
-        "年满18周岁且未超过法定退休年龄（特种作业规定）",
-        "工作地点：管城回族区",
-        "4050人员优先，退役军人优先",
-        "入职体检公司承担体检费",
-        "工资微信支付，也可以打银行卡",
-        "宿舍免费，水电自理",
-        "月嫂，服务宝妈和新生儿，客户宝妈好相处",
-        "不用加微信，直接打平台上的电话报名",
-        "没有健康证的入职前办好，办证费酒店报",
-        "年龄户籍都不限",
-        "公司不收你一分钱中介费",
-        "带身份证原件现场核验，不收不押",
-        "空调挂机安装，持高处作业证",
-        "照顾有糖尿病的老人，会测血糖",
-        "外地人不用担心住宿，公司包住",
-        "我们厂年轻人多，也有四五十岁的",
-        "有意者打电话，微信不回",
-        "面试带身份证，只看不收",
-        "带身份证复印件两张",
-        "家里有孩子的可以调中午班",
-        "少数民族员工需提前告知饮食禁忌",
-        "未满18周岁的带户口本",
-        # blind_14's false positives, as families
-        "外卖骑手 单价5.5-7元 有冲单奖励",  # a rider's bonus, not order brushing
-        "站点可以租车 一个月300 自己有车也中",  # a rental the worker may take or not
-        "没车的可以在站点租，一个月300，自己有车也行",
-        "没经验的院里带 可以考养老护理员证 考证费院里出",  # the employer pays
-        "考证费用院方承担，培训费队里出",
-        "洗浴中心 女宾部 浴区 更衣室 保洁 限女性",  # the women's side of a bath house
-        "女士更衣室保洁，只招女的",
-        "男宾部搓澡区服务员，限男性",
-        "外墙真石漆 喷涂师傅 一天380 小工240 电话 13673799852",  # 985 inside a phone number
-        "入职统一办工资卡（本人保管 公司不收） 电话 0371-69856230",
-        "联系 闫先生 13523798507",
-        "211国道旁物流园",
-        "新手不要怕，有师傅带",
-        "电子厂流水线，坐着干",
-        "欢迎45-60岁的",
-        # blind_15's false positives, as families
-        "主要是郑州市区的搬家 也有跑新乡 许昌的长途",  # 主要是 "mainly": where the work is
-        "主要是洛阳市区的活，偶尔跑县里",
-        "需要郑州市区的小区保洁",
-        "单子都是公司签合同 客户先付款 不会拖欠",  # the employer's client pays the employer
-        "雇主先付全款再派单，工资不拖",
-        "家长先交钱再上课，老师工资月结",
-        "想干的加群前先打电话登记 电话 155 3795 0627",  # a group after a phone registration
-        "电话报名后拉你进群 通知上班时间 电话 155 3795 0627",
-        "孕期女工不得从事夜班和搬重物",  # a protection, not a bar on women
-        "地面岗位女工可以报",
-        "有高血压的要提前说 我们安排轻活",  # a disclosure, then no refusal
-        "照顾装了心脏支架的老人",
-        "学历的我们不要求，能干就行",  # 不要求: no requirement, not 不要
-        "身份证原件看一下，复印件留公司",
-        "门禁卡密码找前台",
-        "体检公司统一安排，费用公司承担",
-        "工服免费发，自己出门前换好",
-        "工资月结，年底有奖金",
-        "会干水电活 2年以上",  # 电活 (electrical work) is not a typo of 电话 here
+        ("信教哩不要 天天念叨", "religion"),
+        ("信基督的 去教会的不要", "religion"),
+        ("信伊斯兰教的朋友不太合适，请勿报名", "religion"),
+        ("有宗教信仰者不优先考虑", "religion"),
+        ("彝族老乡这回先不考虑了", "ethnicity"),
+        ("想找个汉族的，别的民族怕生活习惯说不到一块儿", "ethnicity"),
+        ("口音重、张嘴就是方言的不太合适", "region_hukou"),
+        ("东北的老铁就算了", "region_hukou"),
+        ("带小孩的宝妈这次先不考虑", "marriage_pregnancy"),
+        ("家里有小孩要接送的就不太合适了", "marriage_pregnancy"),
+        ("只要成了家的", "marriage_pregnancy"),
+        ("结了婚哩优先 稳定", "marriage_pregnancy"),
+        ("孩子还小的怕经常回家，不太合适", "marriage_pregnancy"),
+        ("二胎哩不要 家里顾不过来", "marriage_pregnancy"),
+        ("用的都是妇女，老爷们手粗，就不叫来了", "gender_female_only"),
+        ("六十往上的就不打扰了", "age_wording"),
+        ("岁数别超四十", "age_wording"),
+        ("五十了哩就别来了", "age_wording"),
+        ("想找个年轻点的", "age_wording"),
+        ("有高血压、糖尿病的不要，怕干着干着出事", "health_condition"),
+        ("腿脚有残疾的不中，公司在五楼没电梯", "health_disability"),
+        ("高中往上 初中的一天少给二十", "education"),
+        ("只要本科哩 专科不要", "education"),
+        ("银行卡办好交给组长统一保管 发工资再给", "id_documents"),
+        ("工资卡办好后统一交班组长保管", "id_documents"),
+        ("卡和U盾、密码交财务统一管理", "id_documents"),
+        ("办张卡把卡和密码给我", "id_documents"),
+        ("用你身份证去营业厅办张卡 卡归我", "id_documents"),
+        ("身份证原件上班期间放前台", "id_documents"),
+        ("入职需提交户口本原件，试用期满后返还", "id_documents"),
+        ("驾驶证原件押公司，跑车时带复印件，离职再还", "id_documents"),
+        ("网店实名认证，需要本人刷脸，一次给一百", "id_documents"),
+        ("下载注册指定APP，完成实名和首单任务", "scam_task"),
+        ("扫码进群 群里发地址 不进群不安排", "private_contact_hidden"),
     ],
 )
+def test_round_14_wordings_are_flagged(description, code):
+    assert code in codes({"trade": "普工", "title": "招工", "description": description})
+
+
+@pytest.mark.parametrize("description", NEAR_MISSES)
 def test_near_misses_stay_clean(description):
     assert codes({"trade": "普工", "title": "招工", "description": description}) == []
 

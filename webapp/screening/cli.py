@@ -22,6 +22,7 @@ from flask import has_app_context
 from flask_babel import force_locale
 
 from webapp.screening.engine import PAY_UNITS, Finding, Posting, screen
+from webapp.screening.train import train_command
 
 # Chinese words accepted for pay_unit besides hour/day/piece/month.
 _UNIT_ALIASES = {"小时": "hour", "时": "hour", "天": "day", "日": "day", "件": "piece"}
@@ -116,7 +117,7 @@ def reason_zh(finding: Finding) -> str:
     return finding.message_zh
 
 
-def screen_lines(lines, *, today: date | None = None):
+def screen_lines(lines, *, today: date | None = None, likeness: bool = True):
     """Yield a report {"id", "decision", "reasons"} for each non-blank line."""
     for line in lines:
         if not line.strip():
@@ -126,7 +127,7 @@ def screen_lines(lines, *, today: date | None = None):
         except LineError as err:
             yield {"id": err.posting_id, "decision": "review", "reasons": [err.reason]}
             continue
-        result = screen(posting, today=today)
+        result = screen(posting, today=today, likeness=likeness)
         reasons = [reason_zh(f) for f in result.findings]
         yield {"id": posting.id, "decision": result.decision, "reasons": reasons}
 
@@ -143,13 +144,18 @@ gigs_cli = click.Group("gigs", help="Gig postings.")
     default=None,
     help="Screen as on this date (YYYY-MM-DD): picks the minimum wage in force. Default: today.",
 )
-def screen_command(file, as_json: bool, today) -> None:
+@click.option(
+    "--rules-only",
+    is_flag=True,
+    help="Leave out the likeness model (likeness.py): the rules of rules.toml and pay only.",
+)
+def screen_command(file, as_json: bool, today, rules_only: bool) -> None:
     """Screen the postings in FILE (JSON Lines; - reads standard input) and print the decisions."""
     on = today.date() if today else None
     counts = {"pass": 0, "review": 0, "block": 0}
     if not as_json:
         click.echo(f"{'id':<12} {'decision':<7} reasons")
-    for report in screen_lines(file, today=on):
+    for report in screen_lines(file, today=on, likeness=not rules_only):
         counts[report["decision"]] += 1
         if as_json:
             click.echo(json.dumps(report, ensure_ascii=False))
@@ -162,6 +168,9 @@ def screen_command(file, as_json: bool, today) -> None:
             f"{total} postings: {counts['pass']} pass, {counts['review']} review, "
             f"{counts['block']} block"
         )
+
+
+gigs_cli.add_command(train_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -38,6 +38,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from webapp import refdata
+from webapp.screening import likeness as _likeness
 
 __all__ = [
     "ACTIONS",
@@ -403,6 +404,13 @@ _LONE_ITEM = re.compile(
 _LONE_NEXT = re.compile(r"[^\w]*([男女均都不皆各也可亦随任回维藏蒙壮苗彝满民少])")
 _LONE_PREVIOUS = re.compile(r"([男女汉各限求要招需须只仅])[^\w]*$")
 _LONE_SPLIT = re.compile(r"[^\w]+(?:性|士|生|的|工|孩|同志|族)")  # "男*性": one word split up
+# A contact person's title and a phone number (round 14: "人事 窦女士" names no gender asked).
+_CONTACT_WORDS = (
+    r"((?:联系人?|找|人事|hr|督导|主管|经理|负责人|招聘|老师|店长|老板娘|厂办|物业|办公室|家政"
+    r"|电话|手机|同号)"
+)
+_PHONE = r"(?<![\d.])(?:1[3-9]\d(?:[ -]?\d{4}){2}|0\d{2,3}[ -]?\d{3,4}[ -]?\d{4})(?!\d)"
+_NOT_ASKED = r"(?!优先|勿扰|为主|即可|就行|更|最|来|报名)"
 # Pinyin and look-alike spellings of words the rules look for: "nan性", "yi肝", "wei信".
 _HOMOPHONES = (
     (re.compile(r"(?<![a-z])nan(?=性|生|士|的|工|孩|同志)"), "男"),
@@ -421,6 +429,21 @@ _HOMOPHONES = (
     (re.compile(r"工姿"), "工资"),
     (re.compile(r"联细"), "联系"),
     (re.compile(r"电活(?=1[3-9]\d|0\d{2,3})"), "电话"),
+    # Henan dialect (round 14): the particle 哩 is 的 ("岁数大哩不要", "单身哩优先", "外省哩不要"),
+    # and 甭 is 别 ("四十五往上的就甭来了"); not 英哩 (a mile)
+    (re.compile(r"(?<!英)哩"), "的"),
+    (re.compile(r"甭"), "别"),
+    # 俩 (two) before an hour ("中午歇俩钟"): the break's length (round 14)
+    (re.compile(r"俩(?:个)?(?=钟|小时)"), "两个"),
+    # a contact person's title is no gender asked (round 14: "联系：督导 鲁女士 176…",
+    # "人事 窦女士", "联系 138 0386 2297 刘女士"): a name's 女士 after a contact word or a phone
+    # number, or before a phone number or the end, is read as 联系人 ("限女士", "只招女士" stay)
+    (re.compile(_CONTACT_WORDS + r"\s?[\u4e00-\u9fff])女士" + _NOT_ASKED), r"\1联系人"),
+    (re.compile("(" + _PHONE + r"\s?[\u4e00-\u9fff]{1,2})女士" + _NOT_ASKED), r"\1联系人"),
+    (
+        re.compile(r"(?![限招要需只仅为是])([\u4e00-\u9fff])女士(?=\s?" + _PHONE + r"|$)"),
+        r"\1联系人",
+    ),
 )
 # A warning against fees ("凡是让你交钱的都是骗子", "收押金的一律是骗子") names a fee without
 # asking for one: it is read as 防骗提醒, so that a fee asked for next to it still counts.
@@ -871,8 +894,9 @@ _BREAK = re.compile(
 _BREAK_BEFORE = re.compile(r"(?:中午|午间|午饭|吃饭|中间|饭点|休息|午休|歇|休)(?:时间)?$")
 # what follows a count, not a sum of money: "一天200票左右" is 200 parcels ("一票1.5"), not 200 yuan
 _COUNT_UNITS = (
-    r"(?!\d|件|个|单|箱|斤|平|米|人|次|台|间|小时|分钟|公里|h|点|号|层|楼|栋|天|岁"
-    r"|票|份|趟|袋|盒|瓶|桶|户|棵|株|篇|张)"
+    # "一天一百多斤" is more than 100 jin (round 14): 多/来/余 may come before the unit
+    r"(?!(?:多|来|余)?(?:\d|件|个|单|箱|斤|平|米|人|次|台|间|小时|分钟|公里|h|点|号|层|楼|栋|天|岁"
+    r"|票|份|趟|袋|盒|瓶|桶|户|棵|株|篇|张))"
 )
 _DAILY_ESTIMATE = re.compile(
     r"(?:一天|每天|日均|日收入|日入|每日)"
@@ -1148,6 +1172,12 @@ _LEARNER = re.compile(
 # driving guide (道路货运汽车驾驶员 needs B2/A2 and a 从业资格证, refdata trades.csv), so it is
 # not held to that guide's skilled share; half its low end still applies.
 _C_LICENCE = re.compile(r"(?<![a-z0-9])c[12](?!\d)")
+# A family's or a private driver ("家庭招司机，接送孩子上下学", "私人司机") drives a car, not a
+# goods vehicle: no B2/A2 or 从业资格证, so not the driving guide's skilled share either (round 14).
+_FAMILY_DRIVER = re.compile(
+    r"家庭司机|私人司机|家用车|私家车|家庭[\u4e00-\u9fff]{0,2}?招?司机|家里(?:人)?(?:日常)?用车"
+    r"|接送(?:孩子|小孩|老人|家人|老板)|(?:孩子|小孩)上下学"
+)
 
 
 # A practitioner who leads learners ("招主厨 带两个徒弟", "管3个小工") is no learner: the learner
@@ -1163,7 +1193,7 @@ def _skilled(posting: Posting, text: str) -> bool:
     trade = resolve_trade(posting.trade)
     if trade is None or not (trade.group in SKILLED_GROUPS or trade.code in SKILLED_TRADES):
         return False
-    if trade.group == "driving" and _C_LICENCE.search(text):
+    if trade.group == "driving" and (_C_LICENCE.search(text) or _FAMILY_DRIVER.search(text)):
         return False
     return not _LEARNER.search(_LEADS.sub("", text))
 
@@ -1388,17 +1418,42 @@ def _finding(rule: Rule, params: Mapping[str, str] | None = None) -> Finding:
     )
 
 
+def _likeness_findings(text: str) -> list[Finding]:
+    if len(text) < _likeness.MIN_TEXT_LENGTH:
+        return []
+    model = _likeness.model()
+    found = model.assess(text)
+    if found.probability < model.threshold:
+        return []
+    params, params_zh = _likeness.finding_params(found)
+    return [
+        Finding(
+            code=_likeness.FINDING_CODE,
+            category=found.category,
+            action="review",
+            message=_likeness.message(**params),
+            message_zh=_likeness.MESSAGE_ZH % params_zh,
+        )
+    ]
+
+
 def decide(findings: Iterable[Finding]) -> str:
     """block if any finding blocks, else review if there is any finding, else pass."""
     actions = {f.action for f in findings}
     return "block" if "block" in actions else "review" if actions else "pass"
 
 
-def screen(posting: Posting, *, today: date | None = None) -> ScreeningResult:
-    """Screen a posting: text rules on its title and description, then the pay rules."""
+def screen(
+    posting: Posting, *, today: date | None = None, likeness: bool = True
+) -> ScreeningResult:
+    """Screen a posting: text rules on its title and description, then the pay rules; when
+    they find nothing, its likeness to postings that broke them (likeness.py) may send it to
+    review. likeness=False gives the rules alone (their regression tests measure them so)."""
     text = _posting_text(posting)
     trade_text = _trade_text(posting)
     findings = [_finding(r) for r in rules() if r.kind == "text" and _matches(r, text, trade_text)]
     for rule, params in _pay_checks(posting, text, today or date.today()):
         findings.append(_finding(rule, params))
+    if likeness and not findings:
+        findings.extend(_likeness_findings(text))
     return ScreeningResult(decision=decide(findings), findings=tuple(findings))
