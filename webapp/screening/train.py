@@ -9,7 +9,8 @@ and prints the model's recall and false-positive rate on that set at the shipped
 Choices (measured on blind_14 and blind_15, each with the model trained on the sets before it
 and the rules as they were before either set was seen; README.md has the figures): character
 1- to 3-grams of the normalised text, n-grams seen in at least 2 postings, sublinear tf, C=30
-with balanced classes, threshold 0.75. Digits are kept (ages and pay matter); masking them,
+with balanced classes, threshold 0.8 (first 0.75; raised after sets k and l, see README).
+Digits are kept (ages and pay matter); masking them,
 longer n-grams and smaller vocabularies all did worse.
 """
 
@@ -34,7 +35,7 @@ C = 30.0
 CATEGORY_C = 10.0
 MIN_DF = 2
 MAX_DF = 1.0
-THRESHOLD = 0.75
+THRESHOLD = 0.8
 EVALUATED_SETS = 5  # --evaluate: the last five sets, each trained on those before it
 
 
