@@ -526,3 +526,27 @@ def test_diff_sees_changed_lists_and_booleans():
         "provides_meals",
         "certificates_required",
     ]
+
+
+def test_a_posting_only_the_likeness_model_doubts_waits_for_review_with_the_quoted_text(
+    app, client, region, make_staff, login, make_gig
+):
+    # No rule names this wording; the second reader (webapp/screening/likeness.py) does.
+    gig_id = make_gig(
+        region["here"],
+        title="小区保洁员2名",
+        description="每小时26元 周结 希望找个年纪轻一点的 干活利索",
+    )
+    with app.app_context():
+        gig = _gig(gig_id)
+        assert gig.status == GigStatus.PENDING_REVIEW
+        assert [(f["code"], f["category"], f["action"]) for f in gig.screening] == [
+            ("likeness", "age", "review")
+        ]
+        message = gig.screening[0]["message"]
+    assert "相似度" in message
+    assert "年纪轻" in message
+    _sign_in(client, login, make_staff(region["here"]))
+    page = client.get(f"/staff/review/gigs/{gig_id}").get_data(as_text=True)
+    assert "likeness" in page
+    assert "年纪轻" in page

@@ -198,9 +198,15 @@ class TextModel:
         indices, weights = self.vector(text)
         z = float(weights @ self.coef[indices]) + self.intercept
         probability = 1 / (1 + math.exp(-z))
-        category = self.categories[int(np.argmax(self.category_scores(text)))]
-        contributions = weights * self.coef[indices]
-        return Likeness(probability, category, self._phrases(text, indices, contributions))
+        best = int(np.argmax(self.category_scores(text)))
+        # The n-grams to quote push the text towards bad postings *and* towards its category
+        # rather than the others: trade and pay words, which many bad postings share, drop out.
+        towards_bad = np.maximum(weights * self.coef[indices], 0)
+        by_category = self.category_coef[:, indices]
+        towards_category = np.maximum(weights * (by_category[best] - by_category.mean(axis=0)), 0)
+        contributions = np.sqrt(towards_bad * towards_category)
+        phrases = self._phrases(text, indices, contributions)
+        return Likeness(probability, self.categories[best], phrases)
 
     def _phrases(self, text: str, indices: np.ndarray, contributions: np.ndarray) -> tuple:
         """The stretches of text whose n-grams pushed the score up most, best first."""
@@ -224,7 +230,8 @@ class TextModel:
         pairs = zip(edges[::2], edges[1::2], strict=True)
         runs = sorted(((float(weight[a:b].sum()), int(a), int(b)) for a, b in pairs), reverse=True)
         phrases = []
-        for _, begin, end in runs[:MAX_PHRASES]:
+        runs = [run for run in runs[:MAX_PHRASES] if run[0] >= runs[0][0] / 2]  # weighty ones
+        for _, begin, end in runs:
             if end - begin > MAX_PHRASE_LENGTH:  # keep the heaviest part of a long stretch
                 sums = np.convolve(weight[begin:end], np.ones(MAX_PHRASE_LENGTH), "valid")
                 begin += int(np.argmax(sums))
