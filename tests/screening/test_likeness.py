@@ -232,3 +232,15 @@ def test_few_near_misses_read_as_bad():
         if screen(_posting("招工", text, trade="普工"), today=TODAY).decision != "pass"
     ]
     assert len(flagged) <= 0.05 * len(NEAR_MISSES), flagged
+
+
+def test_likeness_to_pay_only_postings_is_left_to_the_pay_checks():
+    # A 月嫂 at 11,000 for a 26-day 单 reads like postings that were bad for their pay alone;
+    # the pay checks have measured this one's pay, so the model's word is not asked.
+    title = "新郑二胎家庭找月嫂26天 一万一 有经验 下月上户 电话联系"
+    found = model().assess(normalise(title))
+    assert found.probability >= model().threshold
+    assert found.category in likeness_module.PAY_CATEGORIES
+    assert likeness_module.doubt(normalise(title)) is None
+    posting = _posting(title, trade="月嫂", pay_amount=Decimal("11000"), pay_unit="month")
+    assert screen(posting, today=TODAY).decision == "pass"

@@ -551,6 +551,31 @@ def test_a_stated_break_in_everyday_words_is_deducted():
     ]
 
 
+def test_an_afternoon_span_with_a_bare_end_hour_is_in_the_afternoon():
+    # round 15: "下午4点到7点" is 16:00-19:00, 3 hours (61.80), not no span (96.55)
+    leaflets = {"trade": "发传单", "pay_amount": "90", "pay_unit": "day"}
+    assert codes({**leaflets, "description": "工作日下午4点到7点，一天九十"}) == []
+    assert codes({**leaflets, "pay_amount": "50", "description": "工作日下午4点到7点"}) == [
+        "pay_below_minimum_day"
+    ]
+    # 下午1点到晚上9点 is 8 hours (164.80)
+    assert codes({**leaflets, "pay_amount": "150", "description": "下午1点到晚上9点"}) == [
+        "pay_below_minimum_day"
+    ]
+
+
+def test_a_count_a_day_is_no_sum_and_an_allowance_is_no_days_pay():
+    # round 15: "每天4到6次" is 4 to 6 visits (at least 240 a day), not 4 yuan
+    care = {"trade": "养老护理", "pay_amount": "60", "pay_unit": "piece"}
+    assert codes({**care, "description": "按次算一次60（约1.5小时），每天4到6次"}) == []
+    # "饭补一天15" is an allowance; "一天做一百条往上" at 2.5 a piece is at least 250
+    sewing = {"trade": "车工", "pay_amount": "2.5", "pay_unit": "piece"}
+    assert codes({**sewing, "description": "计件一条2.5元，熟手一天做一百条往上，饭补一天15"}) == []
+    assert codes({**sewing, "description": "计件一条2.5元，饭补一天15，一天也就八十"}) == [
+        "pay_below_minimum_day"
+    ]
+
+
 def test_a_statutory_holiday_day_is_no_bait_at_three_times_the_median():
     # 服务员 (郑州 day 110 / 140 / 180): 500 is above 3 × 140 but not 3 × 180 nor 5 × 140
     waiter = {"trade": "服务员", "pay_amount": "500", "pay_unit": "day"}
@@ -740,6 +765,12 @@ NEAR_MISSES = [
     "英哩数",
     "不要紧张，有师傅带",
     "孩子都大了的阿姨也可以，已婚未婚都可以",
+    # round 15
+    "正规店铺，不刷单不垫付，不收任何费用",
+    "无需垫付，公司直招",
+    "会用手机挂号缴费的优先",
+    "陪诊，帮老人挂号缴费、取药",
+    "代缴费、代取报告",
 ]
 
 
@@ -785,6 +816,22 @@ NEAR_MISSES = [
 )
 def test_round_14_wordings_are_flagged(description, code):
     assert code in codes({"trade": "普工", "title": "招工", "description": description})
+
+
+# round 15: a negation or a task stops only its own words, not a breach beside them
+@pytest.mark.parametrize(
+    ("description", "code"),
+    [
+        ("刷单返利，无需垫付", "scam_task"),
+        ("手机刷单，不用垫付本金", "scam_task"),
+        ("需要垫付本金，当天返还", "scam_task"),
+        ("会用手机挂号缴费的优先，入职需交200元", "fees"),
+        ("报名缴费后安排上岗", "fees"),
+    ],
+)
+def test_round_15_near_misses_of_the_fixes_are_flagged(description, code):
+    found = screen(posting(trade="普工", title="招工", description=description), today=TODAY)
+    assert code in {f.category for f in found.findings}
 
 
 @pytest.mark.parametrize("description", NEAR_MISSES)

@@ -883,6 +883,12 @@ _SPAN = re.compile(
     r"(?:上班|开工|开始|干活|干|做|一直干?)?(?:到|至|-|~|—)?"
     r"(晚上?|下午|傍晚|中午)(\d{1,2})(?:点|:\d{2})?"
 )
+# An afternoon or evening start with an end hour that is bare or in the same half of the day
+# ("下午4点到7点" 16:00-19:00, "下午一点到晚上九点"; round 15): the end is after noon too.
+_LATE_SPAN = re.compile(
+    r"(下午|晚上?|傍晚)(\d{1,2})(?:点半?|:\d{2})(?:钟)?(?:上班|开工|开始|干活|干|做|一直干?)?"
+    r"(?:到|至|-|~|—)(?:晚上?|下午|傍晚)?(\d{1,2})(?:点|:\d{2})"
+)
 _CLOCK_SPAN = re.compile(r"(?<![\d:])(\d{1,2}):\d{2}(?:-|~|—|到|至)(\d{1,2}):\d{2}(?!\d)")
 # A break the posting states inside a span: "中午休息1小时", "午休半小时", "吃饭休息一个小时".
 _BREAK = re.compile(
@@ -894,8 +900,9 @@ _BREAK = re.compile(
 _BREAK_BEFORE = re.compile(r"(?:中午|午间|午饭|吃饭|中间|饭点|休息|午休|歇|休)(?:时间)?$")
 # what follows a count, not a sum of money: "一天200票左右" is 200 parcels ("一票1.5"), not 200 yuan
 _COUNT_UNITS = (
-    # "一天一百多斤" is more than 100 jin (round 14): 多/来/余 may come before the unit
-    r"(?!(?:多|来|余)?(?:\d|件|个|单|箱|斤|平|米|人|次|台|间|小时|分钟|公里|h|点|号|层|楼|栋|天|岁"
+    # "一天一百多斤" is more than 100 jin (round 14): 多/来/余 may come before the unit; so may
+    # the range's other end ("每天4到6次" is 4 to 6 visits, round 15)
+    r"(?!(?:(?:到|至|~|-)\d{1,6}(?!\d))?(?:多|来|余)?(?:\d|件|个|单|条|箱|斤|平|米|人|次|台|间|小时|分钟|公里|h|点|号|层|楼|栋|天|岁"
     r"|票|份|趟|袋|盒|瓶|桶|户|棵|株|篇|张))"
 )
 _DAILY_ESTIMATE = re.compile(
@@ -905,6 +912,10 @@ _DAILY_ESTIMATE = re.compile(
     + r"(?:-(\d{1,6}))?"
     + r"(?!-)"  # "一天四五十单" is 40-50 orders, not 40 yuan
     + _COUNT_UNITS
+)
+# An allowance is not the day's pay ("饭补一天15", "车补每天20"; round 15)
+_ALLOWANCE_BEFORE = re.compile(
+    r"(?:饭补|餐补|补贴|补助|车补|话补|房补|油补|饭钱|餐费|伙食费)(?:是|为|有|另|另外|另给)?$"
 )
 _STATED_PAY = (
     # a night shift's pay is a day's: "一夜1000", "一晚上300", "每个夜班200"
@@ -945,6 +956,15 @@ def _span_hours(text: str) -> Decimal | None:
         if start <= 12 and end > start:
             span = end - start
             break
+    if span is None:
+        for match in _LATE_SPAN.finditer(text):
+            start, end = int(match.group(2)), int(match.group(3))
+            if start == 12 and match.group(1) != "下午":
+                continue  # 晚上12点 is midnight: no span after it in this pattern
+            start, end = (start + 12 if start < 12 else start), (end + 12 if end <= 12 else end)
+            if 12 <= start < end <= 24:
+                span = end - start
+                break
     if span is None:
         for match in _CLOCK_SPAN.finditer(text):
             start, end = int(match.group(1)), int(match.group(2))
@@ -993,16 +1013,19 @@ def _contract_days(text: str) -> Decimal | None:
 def _daily_estimate(text: str) -> Decimal | None:
     """A piece-rate posting's own estimate of a day's earnings ("一天能挣200元", "七八十")."""
     # A range counts at its top ("一天能挣70-80": 80), so only a day clearly too poor is flagged.
-    match = _DAILY_ESTIMATE.search(text)
-    if not match:
-        return None
-    return Decimal(match.group(2) or match.group(1))
+    for match in _DAILY_ESTIMATE.finditer(text):
+        if not _ALLOWANCE_BEFORE.search(text, 0, match.start()):
+            return Decimal(match.group(2) or match.group(1))
+    return None
 
 
 def _stated_pay(text: str) -> list[tuple[Decimal, str]]:
     """Pay claims written in the text: "日结3000", "时薪200", "月薪30000"."""
     return [
-        (Decimal(m.group(1)), unit) for unit, pattern in _STATED_PAY for m in pattern.finditer(text)
+        (Decimal(m.group(1)), unit)
+        for unit, pattern in _STATED_PAY
+        for m in pattern.finditer(text)
+        if not _ALLOWANCE_BEFORE.search(text, 0, m.start())
     ]
 
 
@@ -1228,7 +1251,8 @@ _PIECES_A_DAY = re.compile(
     r"(?:一天|每天|日均|每日)(?:能|可以|可|大概|大约|至少|差不多|也就|就)*"
     r"(?:跑|做|接|送|干|派|卸|装|拉|摘)?"
     r"(好几|几|\d+|[一二两三四五六七八九])(?:(?:-|到|至|~)\d+|[二三四五六七八九])?(?:多|来)?"
-    r"(?:单|趟|次|件|票|份)"  # a worker's own pieces: not 车, 吨 or 台, often a crew's
+    # a worker's own pieces: not 车, 吨 or 台, often a crew's; not 个 before an hour or a month
+    r"(?:单|趟|次|件|票|份|条|个(?![小钟点月人半]))"
 )
 _CN_COUNT = {"好几": 3, "几": 2} | {k: v for k, v in _CN_DIGITS.items()}
 
@@ -1419,11 +1443,8 @@ def _finding(rule: Rule, params: Mapping[str, str] | None = None) -> Finding:
 
 
 def _likeness_findings(text: str) -> list[Finding]:
-    if len(text) < _likeness.MIN_TEXT_LENGTH:
-        return []
-    model = _likeness.model()
-    found = model.assess(text)
-    if found.probability < model.threshold:
+    found = _likeness.doubt(text)
+    if found is None:
         return []
     params, params_zh = _likeness.finding_params(found)
     return [

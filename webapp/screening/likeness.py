@@ -40,6 +40,8 @@ MAX_PHRASE_LENGTH = 16
 # Shorter texts have too few n-grams to weigh: a bare "饭店服务员 包吃住" leans on its trade words,
 # which the first, short corpus postings tied to bad ones. The rules alone read those.
 MIN_TEXT_LENGTH = 24
+# Categories decided by computed pay, not by words (see doubt()).
+PAY_CATEGORIES = frozenset({"pay_below_minimum", "pay_off_guide"})
 
 
 def message(**params: Any) -> Any:
@@ -245,6 +247,20 @@ def model() -> TextModel:
     """The model shipped with the package (read once)."""
     with resources.files("webapp.screening").joinpath(MODEL_FILE).open("rb") as f:
         return TextModel.load(f)
+
+
+def doubt(text: str) -> Likeness | None:
+    """The likeness that sends a text the rules passed to review, or None.
+
+    None for texts under MIN_TEXT_LENGTH, below the model's threshold, or alike mostly to
+    postings that were bad only for their pay: the model reads words, not amounts, and the pay
+    checks have already measured this posting's pay (README.md, "The second reader")."""
+    if len(text) < MIN_TEXT_LENGTH:
+        return None
+    found = model().assess(text)
+    if found.probability < model().threshold or found.category in PAY_CATEGORIES:
+        return None
+    return found
 
 
 def finding_params(likeness: Likeness) -> tuple[dict[str, Any], dict[str, str]]:
