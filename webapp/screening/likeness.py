@@ -185,22 +185,25 @@ class TextModel:
 
     def probability(self, text: str) -> float:
         """The likeness of text to the bad postings, 0 to 1 (logistic regression)."""
-        indices, weights = self.vector(text)
-        z = float(weights @ self.coef[indices]) + self.intercept
-        return 1 / (1 + math.exp(-z))
+        return self._probability(*self.vector(text))
 
     def category_scores(self, text: str) -> np.ndarray:
         """Softmax over self.categories."""
-        indices, weights = self.vector(text)
+        return self._category_scores(*self.vector(text))
+
+    def _probability(self, indices: np.ndarray, weights: np.ndarray) -> float:
+        z = float(weights @ self.coef[indices]) + self.intercept
+        return 1 / (1 + math.exp(-z))
+
+    def _category_scores(self, indices: np.ndarray, weights: np.ndarray) -> np.ndarray:
         z = self.category_coef[:, indices] @ weights + self.category_intercept
         z = np.exp(z - z.max())
         return z / z.sum()
 
     def assess(self, text: str) -> Likeness:
         indices, weights = self.vector(text)
-        z = float(weights @ self.coef[indices]) + self.intercept
-        probability = 1 / (1 + math.exp(-z))
-        best = int(np.argmax(self.category_scores(text)))
+        probability = self._probability(indices, weights)
+        best = int(np.argmax(self._category_scores(indices, weights)))
         # The n-grams to quote push the text towards bad postings *and* towards its category
         # rather than the others: trade and pay words, which many bad postings share, drop out.
         towards_bad = np.maximum(weights * self.coef[indices], 0)
@@ -257,8 +260,9 @@ def doubt(text: str) -> Likeness | None:
     checks have already measured this posting's pay (README.md, "The second reader")."""
     if len(text) < MIN_TEXT_LENGTH:
         return None
-    found = model().assess(text)
-    if found.probability < model().threshold or found.category in PAY_CATEGORIES:
+    shipped = model()
+    found = shipped.assess(text)
+    if found.probability < shipped.threshold or found.category in PAY_CATEGORIES:
         return None
     return found
 

@@ -134,7 +134,8 @@ def evaluate(paths: Sequence[Path] | None = None, *, sets: int = EVALUATED_SETS)
     paths = list(paths or labelled_files())
     results = []
     for k in range(max(1, len(paths) - sets), len(paths)):
-        model = fit(read_rows(paths[:k]))
+        earlier = read_rows(paths[:k])
+        model = fit(earlier)
         rows = read_rows(paths[k : k + 1])
         flagged = [model.probability(model_text(row)) >= model.threshold for row in rows]
         bad = [f for f, row in zip(flagged, rows, strict=True) if row["label"] == "bad"]
@@ -142,7 +143,7 @@ def evaluate(paths: Sequence[Path] | None = None, *, sets: int = EVALUATED_SETS)
         results.append(
             {
                 "set": paths[k].name,
-                "trained_on": len(read_rows(paths[:k])),
+                "trained_on": len(earlier),
                 "recall": sum(bad) / len(bad),
                 "clean_flagged": sum(clean) / len(clean),
             }
